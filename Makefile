@@ -1,0 +1,44 @@
+# The two front doors of Kehu:
+#   make run    install what is missing, build, create a demo database, serve it
+#   make test   install what is missing, build with sanitizers, run every test
+# Everything else is CMake (CMakeLists.txt); this file only strings steps together.
+
+BUILD          ?= build
+PORT           ?= 8080
+DEMO_DB        ?= demo.db
+DEMO_CUSTOMERS ?= 2000
+DEMO_PASSWORD  ?= kehu-demo
+JOBS           ?= $(shell nproc)
+
+.PHONY: run test deps build build-test clean
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD)/release -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD)/release -j $(JOBS)
+
+run: build
+	@if [ ! -f $(DEMO_DB) ]; then \
+		KEHU_ADMIN_PASSWORD=$(DEMO_PASSWORD) $(BUILD)/release/kehu init --db $(DEMO_DB) && \
+		$(BUILD)/release/kehu demo --db $(DEMO_DB) --customers $(DEMO_CUSTOMERS); \
+	fi
+	@echo
+	@echo "  Kehu is at http://127.0.0.1:$(PORT)/"
+	@echo "  Log in as admin with the password $(DEMO_PASSWORD) (set when $(DEMO_DB) was created)"
+	@echo "  API: curl -X POST -H 'Content-Type: application/json' \\"
+	@echo "         -d '{\"username\":\"admin\",\"password\":\"$(DEMO_PASSWORD)\"}' http://127.0.0.1:$(PORT)/api/v1/auth/login"
+	@echo "  Stop with Ctrl-C."
+	@echo
+	@$(BUILD)/release/kehu serve --db $(DEMO_DB) --listen 127.0.0.1:$(PORT)
+
+build-test: deps
+	@cmake -S . -B $(BUILD)/test -DCMAKE_BUILD_TYPE=Debug -DKEHU_SANITIZE=ON >/dev/null
+	@cmake --build $(BUILD)/test -j $(JOBS)
+
+test: build-test
+	@cd $(BUILD)/test && ctest --output-on-failure -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD)

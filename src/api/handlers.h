@@ -1,0 +1,24 @@
+/* The route handlers named in routes.def. Each maps HTTP to a use case in
+ * src/domain/ and writes the answer; none builds SQL or checks auth itself. */
+#ifndef KH_HANDLERS_H
+#define KH_HANDLERS_H
+
+#include "http/request.h"
+
+enum kh_err kh_api_healthz(struct kh_req *r);
+enum kh_err kh_api_metrics(struct kh_req *r);
+enum kh_err kh_api_login(struct kh_req *r);
+enum kh_err kh_api_logout(struct kh_req *r);
+enum kh_err kh_api_me(struct kh_req *r);
+enum kh_err kh_api_meta(struct kh_req *r);
+enum kh_err kh_api_openapi(struct kh_req *r);
+enum kh_err kh_api_search(struct kh_req *r);
+enum kh_err kh_api_list(struct kh_req *r);
+enum kh_err kh_api_create(struct kh_req *r);
+enum kh_err kh_api_get(struct kh_req *r);
+enum kh_err kh_api_update(struct kh_req *r);
+enum kh_err kh_api_archive(struct kh_req *r);
+enum kh_err kh_api_restore(struct kh_req *r);
+enum kh_err kh_api_related(struct kh_req *r);
+
+#endif

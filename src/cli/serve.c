@@ -1,0 +1,71 @@
+/* kehu serve --db PATH [--listen 127.0.0.1:8080] [--threads N] */
+#include <signal.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/options.h"
+#include "config.h"
+#include "http/server.h"
+#include "store/store.h"
+#include "util/log.h"
+
+int kh_cmd_serve(int argc, char **argv)
+{
+	struct kh_config cfg;
+	int print_config = 0;
+	kh_config_defaults(&cfg);
+	const struct kh_opt opts[] = {
+		{"--db", KH_OPT_STRING, &cfg.db, "KEHU_DB", "PATH", "the database (a file, or postgresql://...)", .required = 1},
+		{"--listen", KH_OPT_STRING, &cfg.listen, "KEHU_LISTEN", "HOST:PORT", "address to serve on (port 0: any free one)"},
+		{"--threads", KH_OPT_INT, &cfg.threads, "KEHU_THREADS", "N", "worker threads", .min = 1, .max = 256},
+		{"--max-body", KH_OPT_INT, &cfg.max_body, "KEHU_MAX_BODY", "BYTES", "largest request body", .min = 1024, .max = 1 << 30},
+		{"--session-ttl", KH_OPT_INT, &cfg.session_ttl, "KEHU_SESSION_TTL", "SECONDS", "login lifetime", .min = 60, .max = 90 * 86400},
+		{"--web-root", KH_OPT_STRING, &cfg.web_root, "KEHU_WEB_ROOT", "DIR", "the built web UI"},
+		{"--print-config", KH_OPT_FLAG, &print_config, NULL, NULL, "print the configuration and exit"},
+		{0},
+	};
+	kh_opts_parse("serve", "--db PATH [options]", opts, argc, argv);
+	if (print_config) {
+		kh_config_print(&cfg, stdout);
+		return 0;
+	}
+
+	/* Migrations run once, here, before any worker opens the database. */
+	struct kh_db *db = kh_cli_open_db("serve", cfg.db, 0);
+	if (!db)
+		return 1;
+	kh_db_close(db);
+
+	/* Block the stop signals in every thread (workers inherit the mask), so
+	 * that only sigwait() below sees them. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	char msg[512];
+	struct kh_server *srv = kh_server_start(&cfg, msg, sizeof msg);
+	if (!srv) {
+		fprintf(stderr, "kehu serve: %s\n", msg);
+		return 1;
+	}
+	char host[256];
+	snprintf(host, sizeof host, "%s", cfg.listen);
+	char *colon = strrchr(host, ':');
+	if (colon)
+		*colon = '\0';
+	printf("kehu: serving http://%s:%d/ with %ld threads (database %s)\n", host, kh_server_port(srv), cfg.threads,
+	       cfg.db);
+	fflush(stdout);
+
+	int sig = 0;
+	sigwait(&stop, &sig);
+	kh_info("received %s: finishing requests in flight", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	kh_server_stop(srv);
+	kh_info("stopped");
+	return 0;
+}

@@ -1,0 +1,22 @@
+/* The read use cases: one record, and lists (plain and related). Both write the
+ * API's JSON straight into the response buffer. */
+#ifndef KH_READ_H
+#define KH_READ_H
+
+#include "domain/write.h"
+#include "model/query.h"
+#include "util/json_out.h"
+
+/* Writes record id of e as a JSON object; *version receives its version (for
+ * the ETag). KH_ENOTFOUND if there is no such record. Archived records are
+ * returned too, with archived_at set. */
+enum kh_err kh_record_get(struct kh_ctx *ctx, const struct kh_entity *e, int64_t id, struct kh_jw *w,
+			  int64_t *version);
+
+/* Writes {"data": [...], "next_cursor": "..." | null[, "total": n]}. */
+enum kh_err kh_record_list(struct kh_ctx *ctx, const struct kh_list_query *q, struct kh_jw *w);
+
+/* 1 if a live (not archived) record id of e exists. */
+enum kh_err kh_record_exists(struct kh_ctx *ctx, const struct kh_entity *e, int64_t id);
+
+#endif

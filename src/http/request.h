@@ -1,0 +1,89 @@
+/* One HTTP request on its way through Kehu, and what handlers may do with it.
+ *
+ * The server (server.c) parses and authenticates, the router (router.c) picks
+ * the route and fills entity/id/related; a handler in src/api/ then reads its
+ * inputs from here and writes its answer into `out`, or returns an error and
+ * leaves the error body to the server. Everything allocated for the request
+ * comes from `arena` and is freed when the response has been sent. */
+#ifndef KH_REQUEST_H
+#define KH_REQUEST_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "domain/write.h"
+#include "model/entity.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/errinfo.h"
+#include "util/json_out.h"
+
+struct MHD_Connection;
+struct kh_server;
+
+enum kh_method { KH_GET, KH_POST, KH_PATCH, KH_DELETE, KH_PUT, KH_HEAD, KH_OPTIONS, KH_METHOD_OTHER };
+
+enum kh_route_flag {
+	KH_R_PUBLIC = 1 << 0,
+	KH_R_BODY = 1 << 1,
+	KH_R_WRITE = 1 << 2,
+};
+
+struct kh_req;
+typedef enum kh_err (*kh_handler)(struct kh_req *r);
+
+struct kh_route {
+	enum kh_method method;
+	const char *pattern;
+	kh_handler handler;
+	unsigned flags;
+	const char *summary;
+	const char *name; /* "GET /api/v1/{entity}": the metrics label */
+};
+
+extern const struct kh_route kh_routes[];
+extern const int kh_nroutes;
+
+struct kh_req {
+	struct kh_arena arena;
+	struct kh_server *srv;
+	struct MHD_Connection *conn;
+	enum kh_method method;
+	const char *url;
+	int route; /* index in kh_routes, or -1 */
+	const struct kh_entity *entity, *related;
+	int64_t id;
+	struct kh_buf body;
+	json_t *json; /* the parsed body of KH_R_BODY routes */
+	struct kh_principal who;
+	const char *token; /* the bearer token, for logout */
+	struct kh_ctx ctx; /* db, who, arena, errors: what the domain layer needs */
+	struct kh_errinfo ei;
+	int64_t started;
+	int called; /* the access handler has been called before */
+	int too_big;
+
+	/* The answer. */
+	int status;
+	struct kh_buf out;
+	struct kh_jw jw; /* writes into out */
+	const char *content_type;
+	const char *location;
+	char etag[32];
+	const char *allow; /* for 405 */
+};
+
+/* A query-string parameter, or NULL. */
+const char *kh_req_arg(struct kh_req *r, const char *key);
+/* A request header, or NULL. */
+const char *kh_req_header(struct kh_req *r, const char *name);
+/* Calls fn for each query-string parameter, in order. */
+void kh_req_args(struct kh_req *r, void (*fn)(void *cls, const char *key, const char *value), void *cls);
+
+/* Fails the request with err; the message is formatted. Returns err. */
+enum kh_err kh_req_fail(struct kh_req *r, enum kh_err err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Writes the documented error body for r->ei into r->out and sets the status. */
+void kh_req_write_error(struct kh_req *r);
+
+#endif

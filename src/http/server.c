@@ -1,0 +1,387 @@
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "domain/auth.h"
+#include "http/metrics.h"
+#include "http/request.h"
+#include "http/router.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+struct kh_server {
+	const struct kh_config *cfg;
+	struct MHD_Daemon *d;
+	pthread_key_t db_key;
+	atomic_int inflight;
+	int port;
+};
+
+/* ---- per-thread database connections ---- */
+
+static void close_thread_db(void *db)
+{
+	kh_db_close(db);
+}
+
+static struct kh_db *thread_db(struct kh_server *s, struct kh_errinfo *ei)
+{
+	struct kh_db *db = pthread_getspecific(s->db_key);
+	if (db)
+		return db;
+	char msg[512];
+	if (kh_db_open(s->cfg->db, 0, &db, msg, sizeof msg)) {
+		kh_error("cannot open the database: %s", msg);
+		kh_errinfo_set(ei, KH_EBUSY, "the database is not available");
+		return NULL;
+	}
+	pthread_setspecific(s->db_key, db);
+	return db;
+}
+
+/* ---- request helpers (request.h) ---- */
+
+const char *kh_req_arg(struct kh_req *r, const char *key)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *kh_req_header(struct kh_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+struct args_cls {
+	void (*fn)(void *, const char *, const char *);
+	void *cls;
+};
+
+static enum MHD_Result each_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	struct args_cls *a = cls;
+	a->fn(a->cls, key, value);
+	return MHD_YES;
+}
+
+void kh_req_args(struct kh_req *r, void (*fn)(void *, const char *, const char *), void *cls)
+{
+	struct args_cls a = {fn, cls};
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, each_arg, &a);
+}
+
+enum kh_err kh_req_fail(struct kh_req *r, enum kh_err err, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return kh_errinfo_set(&r->ei, err, "%s", msg);
+}
+
+void kh_req_write_error(struct kh_req *r)
+{
+	enum kh_err err = r->ei.code ? r->ei.code : KH_EINTERNAL;
+	r->status = kh_err_http_status(err);
+	kh_buf_reset(&r->out);
+	kh_jw_init(&r->jw, &r->out);
+	struct kh_jw *w = &r->jw;
+	kh_jw_obj(w);
+	kh_jw_key(w, "error");
+	kh_jw_obj(w);
+	kh_jw_key(w, "code");
+	kh_jw_str(w, kh_err_code(err));
+	kh_jw_key(w, "message");
+	/* Internal details stay in the log; clients get the kind of failure. */
+	kh_jw_str(w, r->status >= 500 || !r->ei.msg ? kh_strerror(err) : r->ei.msg);
+	if (r->ei.nfields) {
+		kh_jw_key(w, "fields");
+		kh_jw_obj(w);
+		for (int i = 0; i < r->ei.nfields; i++) {
+			kh_jw_key(w, r->ei.fields[i].field);
+			kh_jw_str(w, r->ei.fields[i].msg);
+		}
+		kh_jw_obj_end(w);
+	}
+	kh_jw_obj_end(w);
+	kh_jw_obj_end(w);
+	if (r->status >= 500) {
+		kh_metrics_db_error();
+		kh_error("%s %s: %s: %s", kh_method_name(r->method), r->url, kh_err_code(err),
+			 r->ei.msg ? r->ei.msg : "");
+	}
+}
+
+/* ---- the request pipeline ---- */
+
+static int is_json_type(const char *ct)
+{
+	if (!ct)
+		return 0;
+	size_t n = strlen("application/json");
+	return !strncasecmp(ct, "application/json", n) && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+static enum kh_err authenticate(struct kh_req *r)
+{
+	const char *h = kh_req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+	if (!h || strncasecmp(h, "Bearer ", 7))
+		return kh_req_fail(r, KH_EAUTH, "this route needs an Authorization: Bearer <token> header");
+	const char *tok = h + 7;
+	while (*tok == ' ')
+		tok++;
+	enum kh_err err = kh_session_lookup(r->ctx.db, tok, strlen(tok), &r->arena, &r->who);
+	if (err == KH_EAUTH)
+		return kh_req_fail(r, KH_EAUTH, "the token is unknown or has expired; log in again");
+	if (err)
+		return kh_req_fail(r, err, "cannot check the token");
+	r->token = tok;
+	return KH_OK;
+}
+
+static enum kh_err run(struct kh_server *s, struct kh_req *r)
+{
+	if (r->route < 0)
+		return KH_OK; /* the error was set when matching */
+	const struct kh_route *rt = &kh_routes[r->route];
+	r->ctx.db = thread_db(s, &r->ei);
+	if (!r->ctx.db)
+		return KH_EBUSY;
+	enum kh_err err;
+	if (!(rt->flags & KH_R_PUBLIC) && (err = authenticate(r)))
+		return err;
+	if (rt->flags & KH_R_BODY) {
+		if (r->too_big)
+			return kh_req_fail(r, KH_ETOOBIG, "the body is larger than %ld bytes", s->cfg->max_body);
+		if (!is_json_type(kh_req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE)))
+			return kh_req_fail(r, KH_EMEDIA, "send the body as Content-Type: application/json");
+		if ((err = kh_json_parse_object(r->body.data, r->body.len, &r->json, &r->ei)))
+			return err;
+	} else if (r->body.len || r->too_big) {
+		return kh_req_fail(r, KH_EINVAL, "this route takes no request body");
+	}
+	if ((rt->flags & KH_R_WRITE) && r->entity && (r->entity->flags & KH_E_ADMIN_WRITE) && !r->who.is_admin)
+		return kh_req_fail(r, KH_EFORBIDDEN, "only administrators can change %s", r->entity->name);
+	kh_jw_init(&r->jw, &r->out);
+	return rt->handler(r);
+}
+
+static void add_headers(struct MHD_Response *resp, struct kh_req *r)
+{
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				r->content_type ? r->content_type : "application/json; charset=utf-8");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	if (r->etag[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
+	if (r->location)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
+	if (r->allow)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+	if (r->status == 401)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+}
+
+static enum MHD_Result respond(struct kh_req *r)
+{
+	size_t len;
+	if (r->out.err) { /* the answer itself could not be built */
+		kh_errinfo_init(&r->ei, &r->arena);
+		kh_errinfo_set(&r->ei, r->out.err, "cannot build the response");
+		kh_buf_release(&r->out);
+		kh_req_write_error(r);
+	}
+	if (r->status == 204)
+		kh_buf_reset(&r->out);
+	char *data = kh_buf_detach(&r->out, &len);
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(data);
+		return MHD_NO;
+	}
+	add_headers(resp, r);
+	enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static struct kh_req *req_new(struct kh_server *s, struct MHD_Connection *c, const char *url, const char *method)
+{
+	struct kh_req *r = calloc(1, sizeof *r);
+	if (!r)
+		return NULL;
+	kh_arena_init(&r->arena);
+	r->srv = s;
+	r->conn = c;
+	r->url = url;
+	r->method = kh_method_parse(method);
+	r->status = 200;
+	r->route = -1;
+	r->started = kh_now();
+	kh_buf_init(&r->body, (size_t)s->cfg->max_body);
+	kh_buf_init(&r->out, 0);
+	kh_errinfo_init(&r->ei, &r->arena);
+	r->ctx.who = &r->who;
+	r->ctx.arena = &r->arena;
+	r->ctx.ei = &r->ei;
+	int mismatch;
+	r->route = kh_route_match(r, url, &mismatch);
+	if (r->route < 0) {
+		if (mismatch)
+			kh_req_fail(r, KH_EMETHOD, "%s is not allowed on %s", method, url);
+		else
+			kh_req_fail(r, KH_ENOTFOUND, "no route for %s %s", method, url);
+	}
+	return r;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+				  const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	(void)version;
+	struct kh_server *s = cls;
+	struct kh_req *r = *con_cls;
+	if (!r) {
+		/* Answer on a later call, not this first one: libmicrohttpd 0.9.75 closes
+		 * the connection when a response is queued on the first call, which
+		 * kills keep-alive (DESIGN.md: 79k -> 11k requests/s). */
+		r = req_new(s, c, url, method);
+		if (!r)
+			return MHD_NO;
+		*con_cls = r;
+		atomic_fetch_add(&s->inflight, 1);
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (!r->too_big && kh_buf_add(&r->body, upload, *upload_size)) {
+			r->too_big = 1;
+			kh_buf_release(&r->body);
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (r->called)
+		return MHD_YES;
+	r->called = 1;
+	enum kh_err err = r->route < 0 ? r->ei.code : run(s, r);
+	if (err) {
+		if (!r->ei.code)
+			kh_errinfo_set(&r->ei, err, "%s", kh_strerror(err));
+		kh_req_write_error(r);
+	}
+	return respond(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	(void)c, (void)toe;
+	struct kh_server *s = cls;
+	struct kh_req *r = *con_cls;
+	if (!r)
+		return;
+	kh_metrics_record(r->route, r->status, kh_now() - r->started);
+	if (r->ctx.db)
+		kh_db_rollback(r->ctx.db); /* a handler that failed mid-transaction */
+	json_decref(r->json);
+	kh_buf_release(&r->body);
+	kh_buf_release(&r->out);
+	kh_arena_release(&r->arena);
+	free(r);
+	*con_cls = NULL;
+	atomic_fetch_sub(&s->inflight, 1);
+}
+
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, int *v6)
+{
+	char host[256];
+	const char *colon = strrchr(listen, ':');
+	if (!colon || colon == listen || strlen(colon + 1) == 0)
+		return -1;
+	size_t hlen = (size_t)(colon - listen);
+	if (hlen >= sizeof host)
+		return -1;
+	memcpy(host, listen, hlen);
+	host[hlen] = '\0';
+	if (host[0] == '[' && hlen > 2 && host[hlen - 1] == ']') {
+		memmove(host, host + 1, hlen - 2);
+		host[hlen - 2] = '\0';
+	}
+	struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM}, *res;
+	if (getaddrinfo(host, colon + 1, &hints, &res))
+		return -1;
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*v6 = res->ai_family == AF_INET6;
+	freeaddrinfo(res);
+	return 0;
+}
+
+struct kh_server *kh_server_start(const struct kh_config *cfg, char *msg, size_t msglen)
+{
+	struct sockaddr_storage addr;
+	int v6;
+	if (parse_listen(cfg->listen, &addr, &v6)) {
+		snprintf(msg, msglen, "--listen %s: expected host:port with a numeric address, e.g. 127.0.0.1:8080",
+			 cfg->listen);
+		return NULL;
+	}
+	struct kh_server *s = calloc(1, sizeof *s);
+	if (!s) {
+		snprintf(msg, msglen, "out of memory");
+		return NULL;
+	}
+	s->cfg = cfg;
+	pthread_key_create(&s->db_key, close_thread_db);
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | (v6 ? MHD_USE_IPv6 : 0);
+	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned)10000,
+				MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+				MHD_OPTION_END);
+	if (!s->d) {
+		snprintf(msg, msglen, "cannot listen on %s (in use, or not an address of this machine)", cfg->listen);
+		pthread_key_delete(s->db_key);
+		free(s);
+		return NULL;
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info ? info->port : 0;
+	return s;
+}
+
+long kh_server_session_ttl(const struct kh_server *s)
+{
+	return s->cfg->session_ttl;
+}
+
+int kh_server_port(const struct kh_server *s)
+{
+	return s->port;
+}
+
+void kh_server_stop(struct kh_server *s)
+{
+	if (!s)
+		return;
+	MHD_quiesce_daemon(s->d);
+	/* Let requests in flight finish: up to 10 s, checked every 10 ms. */
+	for (int i = 0; i < 1000 && atomic_load(&s->inflight) > 0; i++)
+		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+	MHD_stop_daemon(s->d); /* joins the workers; their connections close */
+	pthread_key_delete(s->db_key);
+	free(s);
+}

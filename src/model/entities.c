@@ -1,0 +1,263 @@
+/* The entity table: every kind of record Kehu keeps, one block each.
+ *
+ * To add a field, add a line to its entity's list; the migration, API, search,
+ * validation and UI follow from it (docs/ARCHITECTURE.md, "Adding a field").
+ * The system fields every entity has (id, created_at, updated_at, created_by,
+ * owner_id, version, archived_at) are added by model.c. */
+#include "model/entity.h"
+#include "domain/hooks.h"
+
+#define STR(n, len, fl, en, zh) {.name = n, .type = KH_T_STRING, .max_len = len, .flags = fl, .label_en = en, .label_zh = zh}
+#define TXT(n, fl, en, zh) {.name = n, .type = KH_T_TEXT, .flags = fl, .label_en = en, .label_zh = zh}
+#define TYPED(n, t, fl, en, zh) {.name = n, .type = t, .flags = fl, .label_en = en, .label_zh = zh}
+#define INT(n, lo, hi, fl, en, zh) {.name = n, .type = KH_T_INT, .min = lo, .max = hi, .flags = fl, .label_en = en, .label_zh = zh}
+#define MONEY(n, fl, en, zh) {.name = n, .type = KH_T_MONEY, .min = 0, .max = 1000000000000000LL, .flags = fl, .label_en = en, .label_zh = zh}
+#define ENUM(n, vals, d, fl, en, zh) {.name = n, .type = KH_T_ENUM, .enum_values = vals, .def = d, .flags = fl, .label_en = en, .label_zh = zh}
+#define REF(n, ent, fl, en, zh) {.name = n, .type = KH_T_REF, .ref = ent, .flags = (fl) | KH_F_INDEXED, .label_en = en, .label_zh = zh}
+#define CURRENCY {.name = "currency", .type = KH_T_CURRENCY, .def = "CNY", .label_en = "Currency", .label_zh = "币种"}
+#define END {0}
+
+#define ADDRESS_FIELDS                                                          \
+	STR("city", 60, KH_F_INDEXED, "City", "城市"),                          \
+	STR("province", 60, KH_F_INDEXED, "Province / state", "省份"),          \
+	STR("country", 60, 0, "Country", "国家"), STR("address", 200, 0, "Address", "地址"), \
+	STR("postal_code", 20, 0, "Postal code", "邮编")
+
+static const char *const industries[] = {"manufacturing", "retail", "wholesale", "it", "finance", "education",
+	"healthcare", "real_estate", "logistics", "energy", "media", "government", "hospitality", "agriculture",
+	"other", 0};
+static const char *const account_types[] = {"customer", "prospect", "partner", "reseller", "competitor", "other", 0};
+static const char *const tiers[] = {"A", "B", "C", "D", 0};
+static const char *const sources[] = {"web", "phone", "email", "referral", "partner", "trade_show", "advertising",
+	"social", "wechat", "campaign", "cold_call", "other", 0};
+static const char *const genders[] = {"male", "female", "other", 0};
+static const char *const contact_statuses[] = {"active", "inactive", 0};
+static const char *const lead_statuses[] = {"new", "contacted", "qualified", "unqualified", "converted", 0};
+static const char *const ratings[] = {"hot", "warm", "cold", 0};
+static const char *const stages[] = {"prospecting", "qualification", "needs_analysis", "proposal", "negotiation",
+	"closed_won", "closed_lost", 0};
+static const char *const opp_statuses[] = {"open", "won", "lost", 0};
+static const char *const forecast_categories[] = {"pipeline", "best_case", "commit", "closed", "omitted", 0};
+static const char *const activity_types[] = {"task", "call", "meeting", "email", "note", 0};
+static const char *const activity_statuses[] = {"planned", "completed", "cancelled", 0};
+static const char *const priorities[] = {"low", "normal", "high", "urgent", 0};
+static const char *const case_types[] = {"question", "problem", "incident", "request", "complaint", 0};
+static const char *const case_statuses[] = {"new", "assigned", "in_progress", "waiting", "resolved", "closed", 0};
+static const char *const channels[] = {"phone", "email", "web", "wechat", "chat", "walk_in", "social", 0};
+static const char *const campaign_types[] = {"email", "sms", "event", "webinar", "advertising", "social",
+	"telemarketing", "direct_mail", "other", 0};
+static const char *const campaign_statuses[] = {"planned", "active", "completed", "aborted", 0};
+static const char *const order_statuses[] = {"draft", "confirmed", "shipped", "delivered", "completed",
+	"cancelled", 0};
+static const char *const payment_statuses[] = {"unpaid", "partial", "paid", "refunded", 0};
+static const char *const roles[] = {"admin", "sales_manager", "sales_rep", "service_agent", "marketing",
+	"analyst", "read_only", 0};
+static const char *const locales[] = {"zh-CN", "en", 0};
+
+static const struct kh_field account_fields[] = {
+	STR("name", 200, KH_F_REQUIRED | KH_F_INDEXED | KH_F_SEARCH | KH_F_TITLE, "Name", "名称"),
+	STR("name_en", 200, KH_F_SEARCH, "English name", "英文名称"),
+	ENUM("type", account_types, "customer", KH_F_INDEXED, "Type", "类型"),
+	ENUM("industry", industries, 0, KH_F_INDEXED, "Industry", "行业"),
+	ENUM("tier", tiers, 0, KH_F_INDEXED, "Tier", "客户等级"),
+	ENUM("source", sources, 0, KH_F_INDEXED, "Source", "来源"),
+	REF("parent_id", "accounts", 0, "Parent account", "上级客户"),
+	TYPED("phone", KH_T_PHONE, KH_F_SEARCH, "Phone", "电话"),
+	TYPED("email", KH_T_EMAIL, KH_F_SEARCH, "E-mail", "邮箱"),
+	TYPED("website", KH_T_URL, 0, "Website", "网站"),
+	STR("credit_code", 18, KH_F_INDEXED, "Unified social credit code", "统一社会信用代码"),
+	INT("employees", 0, 100000000, 0, "Employees", "员工人数"),
+	MONEY("annual_revenue", 0, "Annual revenue", "年营业额"),
+	CURRENCY,
+	ADDRESS_FIELDS,
+	TYPED("tags", KH_T_TAGS, 0, "Tags", "标签"),
+	TXT("description", 0, "Description", "描述"),
+	END};
+
+static const struct kh_field contact_fields[] = {
+	STR("name", 100, KH_F_REQUIRED | KH_F_INDEXED | KH_F_SEARCH | KH_F_TITLE, "Name", "姓名"),
+	STR("name_en", 100, KH_F_SEARCH, "English name", "英文名"),
+	REF("account_id", "accounts", 0, "Account", "所属客户"),
+	STR("title", 100, 0, "Job title", "职务"),
+	STR("department", 100, 0, "Department", "部门"),
+	ENUM("gender", genders, 0, 0, "Gender", "性别"),
+	TYPED("birthday", KH_T_DATE, KH_F_PERSONAL, "Birthday", "生日"),
+	TYPED("email", KH_T_EMAIL, KH_F_INDEXED | KH_F_SEARCH | KH_F_PERSONAL, "E-mail", "邮箱"),
+	TYPED("phone", KH_T_PHONE, KH_F_SEARCH | KH_F_PERSONAL, "Phone", "电话"),
+	TYPED("mobile", KH_T_PHONE, KH_F_INDEXED | KH_F_SEARCH | KH_F_PERSONAL, "Mobile", "手机"),
+	STR("wechat", 60, KH_F_SEARCH | KH_F_PERSONAL, "WeChat", "微信"),
+	ENUM("source", sources, 0, KH_F_INDEXED, "Source", "来源"),
+	ENUM("status", contact_statuses, "active", KH_F_INDEXED, "Status", "状态"),
+	TYPED("do_not_contact", KH_T_BOOL, 0, "Do not contact", "勿扰"),
+	ADDRESS_FIELDS,
+	TYPED("tags", KH_T_TAGS, 0, "Tags", "标签"),
+	TXT("description", 0, "Description", "描述"),
+	END};
+
+static const struct kh_field lead_fields[] = {
+	STR("name", 100, KH_F_REQUIRED | KH_F_INDEXED | KH_F_SEARCH | KH_F_TITLE, "Name", "姓名"),
+	STR("company", 200, KH_F_INDEXED | KH_F_SEARCH, "Company", "公司"),
+	STR("title", 100, 0, "Job title", "职务"),
+	TYPED("email", KH_T_EMAIL, KH_F_INDEXED | KH_F_SEARCH | KH_F_PERSONAL, "E-mail", "邮箱"),
+	TYPED("phone", KH_T_PHONE, KH_F_SEARCH | KH_F_PERSONAL, "Phone", "电话"),
+	TYPED("mobile", KH_T_PHONE, KH_F_INDEXED | KH_F_SEARCH | KH_F_PERSONAL, "Mobile", "手机"),
+	STR("wechat", 60, KH_F_SEARCH | KH_F_PERSONAL, "WeChat", "微信"),
+	ENUM("source", sources, 0, KH_F_INDEXED, "Source", "来源"),
+	ENUM("status", lead_statuses, "new", KH_F_INDEXED, "Status", "状态"),
+	ENUM("rating", ratings, 0, KH_F_INDEXED, "Rating", "评级"),
+	ENUM("industry", industries, 0, 0, "Industry", "行业"),
+	INT("employees", 0, 100000000, 0, "Company size", "公司规模"),
+	INT("score", 0, 100, 0, "Score", "评分"),
+	REF("campaign_id", "campaigns", 0, "Campaign", "市场活动"),
+	STR("city", 60, KH_F_INDEXED, "City", "城市"),
+	STR("province", 60, 0, "Province / state", "省份"),
+	REF("converted_account_id", "accounts", KH_F_READONLY, "Converted to account", "转化客户"),
+	REF("converted_contact_id", "contacts", KH_F_READONLY, "Converted to contact", "转化联系人"),
+	REF("converted_opportunity_id", "opportunities", KH_F_READONLY, "Converted to opportunity", "转化商机"),
+	TYPED("converted_at", KH_T_DATETIME, KH_F_READONLY, "Converted at", "转化时间"),
+	TYPED("tags", KH_T_TAGS, 0, "Tags", "标签"),
+	TXT("description", 0, "Description", "描述"),
+	END};
+
+static const struct kh_field opportunity_fields[] = {
+	STR("name", 200, KH_F_REQUIRED | KH_F_INDEXED | KH_F_TITLE, "Name", "商机名称"),
+	REF("account_id", "accounts", KH_F_REQUIRED, "Account", "客户"),
+	REF("contact_id", "contacts", 0, "Contact", "联系人"),
+	REF("campaign_id", "campaigns", 0, "Campaign", "市场活动"),
+	MONEY("amount", KH_F_INDEXED, "Amount", "金额"),
+	CURRENCY,
+	ENUM("stage", stages, "prospecting", KH_F_INDEXED, "Stage", "阶段"),
+	{.name = "probability", .type = KH_T_PERCENT, .min = 0, .max = 100, .label_en = "Probability (%)", .label_zh = "赢率(%)"},
+	ENUM("forecast_category", forecast_categories, "pipeline", KH_F_INDEXED, "Forecast category", "预测类别"),
+	TYPED("expected_close_date", KH_T_DATE, KH_F_INDEXED, "Expected close date", "预计成交日期"),
+	ENUM("status", opp_statuses, "open", KH_F_INDEXED, "Status", "状态"),
+	ENUM("source", sources, 0, KH_F_INDEXED, "Source", "来源"),
+	TYPED("closed_at", KH_T_DATETIME, KH_F_INDEXED, "Closed at", "关闭时间"),
+	STR("lost_reason", 200, 0, "Lost reason", "丢单原因"),
+	STR("next_step", 200, 0, "Next step", "下一步"),
+	TXT("description", 0, "Description", "描述"),
+	END};
+
+static const struct kh_field activity_fields[] = {
+	ENUM("type", activity_types, 0, KH_F_REQUIRED | KH_F_INDEXED, "Type", "类型"),
+	STR("subject", 200, KH_F_REQUIRED | KH_F_TITLE, "Subject", "主题"),
+	ENUM("status", activity_statuses, "planned", KH_F_INDEXED, "Status", "状态"),
+	ENUM("priority", priorities, "normal", 0, "Priority", "优先级"),
+	TYPED("due_at", KH_T_DATETIME, KH_F_INDEXED, "Due", "截止时间"),
+	TYPED("completed_at", KH_T_DATETIME, 0, "Completed at", "完成时间"),
+	INT("duration_minutes", 0, 100000, 0, "Duration (minutes)", "时长(分钟)"),
+	REF("account_id", "accounts", 0, "Account", "客户"),
+	REF("contact_id", "contacts", 0, "Contact", "联系人"),
+	REF("lead_id", "leads", 0, "Lead", "线索"),
+	REF("opportunity_id", "opportunities", 0, "Opportunity", "商机"),
+	REF("case_id", "cases", 0, "Case", "服务工单"),
+	TXT("description", 0, "Notes", "内容"),
+	END};
+
+static const struct kh_field case_fields[] = {
+	STR("case_number", 30, KH_F_UNIQUE | KH_F_READONLY | KH_F_SEARCH, "Case number", "工单号"),
+	STR("subject", 200, KH_F_REQUIRED | KH_F_TITLE, "Subject", "主题"),
+	ENUM("type", case_types, "question", KH_F_INDEXED, "Type", "类型"),
+	ENUM("priority", priorities, "normal", KH_F_INDEXED, "Priority", "优先级"),
+	ENUM("status", case_statuses, "new", KH_F_INDEXED, "Status", "状态"),
+	ENUM("channel", channels, 0, KH_F_INDEXED, "Channel", "渠道"),
+	REF("account_id", "accounts", 0, "Account", "客户"),
+	REF("contact_id", "contacts", 0, "Contact", "联系人"),
+	REF("product_id", "products", 0, "Product", "产品"),
+	REF("order_id", "orders", 0, "Order", "订单"),
+	TYPED("first_response_at", KH_T_DATETIME, 0, "First response at", "首次响应时间"),
+	TYPED("resolved_at", KH_T_DATETIME, KH_F_INDEXED, "Resolved at", "解决时间"),
+	TYPED("closed_at", KH_T_DATETIME, 0, "Closed at", "关闭时间"),
+	INT("satisfaction", 1, 5, 0, "Satisfaction (1-5)", "满意度(1-5)"),
+	TXT("description", 0, "Description", "问题描述"),
+	TXT("resolution", 0, "Resolution", "解决方案"),
+	END};
+
+static const struct kh_field campaign_fields[] = {
+	STR("name", 200, KH_F_REQUIRED | KH_F_INDEXED | KH_F_TITLE, "Name", "活动名称"),
+	ENUM("type", campaign_types, 0, KH_F_INDEXED, "Type", "类型"),
+	ENUM("status", campaign_statuses, "planned", KH_F_INDEXED, "Status", "状态"),
+	TYPED("start_date", KH_T_DATE, KH_F_INDEXED, "Start date", "开始日期"),
+	TYPED("end_date", KH_T_DATE, 0, "End date", "结束日期"),
+	MONEY("budget", 0, "Budget", "预算"),
+	MONEY("actual_cost", 0, "Actual cost", "实际成本"),
+	MONEY("expected_revenue", 0, "Expected revenue", "预期收入"),
+	CURRENCY,
+	INT("expected_responses", 0, 1000000000, 0, "Expected responses", "预期响应数"),
+	TXT("description", 0, "Description", "描述"),
+	END};
+
+static const struct kh_field product_fields[] = {
+	STR("name", 200, KH_F_REQUIRED | KH_F_INDEXED | KH_F_SEARCH | KH_F_TITLE, "Name", "产品名称"),
+	STR("sku", 64, KH_F_REQUIRED | KH_F_UNIQUE | KH_F_SEARCH, "SKU", "产品编码"),
+	STR("category", 100, KH_F_INDEXED, "Category", "类别"),
+	MONEY("unit_price", 0, "Unit price", "单价"),
+	MONEY("cost", 0, "Unit cost", "成本"),
+	CURRENCY,
+	STR("unit", 20, 0, "Unit", "单位"),
+	{.name = "active", .type = KH_T_BOOL, .def = "true", .flags = KH_F_INDEXED, .label_en = "Active", .label_zh = "在售"},
+	TXT("description", 0, "Description", "描述"),
+	END};
+
+static const struct kh_field order_fields[] = {
+	STR("order_number", 30, KH_F_UNIQUE | KH_F_READONLY | KH_F_TITLE, "Order number", "订单号"),
+	REF("account_id", "accounts", 0, "Account", "客户"),
+	REF("contact_id", "contacts", 0, "Contact", "联系人"),
+	REF("opportunity_id", "opportunities", 0, "Opportunity", "商机"),
+	TYPED("order_date", KH_T_DATE, KH_F_REQUIRED | KH_F_INDEXED, "Order date", "下单日期"),
+	ENUM("status", order_statuses, "draft", KH_F_INDEXED, "Status", "状态"),
+	ENUM("payment_status", payment_statuses, "unpaid", KH_F_INDEXED, "Payment status", "付款状态"),
+	MONEY("total_amount", KH_F_READONLY | KH_F_INDEXED, "Total", "订单总额"),
+	CURRENCY,
+	STR("shipping_address", 300, 0, "Shipping address", "收货地址"),
+	TXT("description", 0, "Notes", "备注"),
+	END};
+
+static const struct kh_field order_line_fields[] = {
+	REF("order_id", "orders", KH_F_REQUIRED, "Order", "订单"),
+	REF("product_id", "products", KH_F_REQUIRED, "Product", "产品"),
+	INT("quantity", 1, 100000000, KH_F_REQUIRED, "Quantity", "数量"),
+	MONEY("unit_price", 0, "Unit price", "单价"),
+	{.name = "discount", .type = KH_T_PERCENT, .min = 0, .max = 100, .def = "0", .label_en = "Discount (%)", .label_zh = "折扣(%)"},
+	MONEY("amount", KH_F_READONLY, "Line amount", "金额"),
+	STR("description", 200, KH_F_TITLE, "Description", "说明"),
+	END};
+
+static const struct kh_field user_fields[] = {
+	STR("username", 64, KH_F_REQUIRED | KH_F_UNIQUE | KH_F_TITLE, "Username", "用户名"),
+	STR("display_name", 100, 0, "Display name", "显示名"),
+	TYPED("email", KH_T_EMAIL, 0, "E-mail", "邮箱"),
+	TYPED("phone", KH_T_PHONE, 0, "Phone", "电话"),
+	ENUM("role", roles, "sales_rep", KH_F_REQUIRED | KH_F_INDEXED, "Role", "角色"),
+	ENUM("locale", locales, "zh-CN", 0, "Language", "语言"),
+	{.name = "active", .type = KH_T_BOOL, .def = "true", .label_en = "Active", .label_zh = "启用"},
+	TYPED("password", KH_T_PASSWORD, KH_F_WRITEONLY, "Password", "密码"),
+	TYPED("last_login_at", KH_T_DATETIME, KH_F_READONLY, "Last login", "最近登录"),
+	END};
+
+/* Each entity's number (the first value) is part of search keys and must never change; a new
+ * entity takes the next free number. */
+static struct kh_entity users = {1, "users", "user", "Users", "用户", user_fields, "username", KH_E_ADMIN_WRITE,
+	.before_write = kh_user_before_write};
+static struct kh_entity accounts = {2, "accounts", "account", "Accounts", "客户", account_fields, "-id"};
+static struct kh_entity contacts = {3, "contacts", "contact", "Contacts", "联系人", contact_fields, "-id"};
+static struct kh_entity leads = {4, "leads", "lead", "Leads", "线索", lead_fields, "-id"};
+static struct kh_entity opportunities = {5, "opportunities", "opportunity", "Opportunities", "商机",
+	opportunity_fields, "-id", .before_write = kh_opportunity_before_write};
+static struct kh_entity activities = {6, "activities", "activity", "Activities", "活动", activity_fields, "-id",
+	.before_write = kh_activity_before_write};
+static struct kh_entity cases = {7, "cases", "case", "Cases", "服务工单", case_fields, "-id",
+	.before_write = kh_case_before_write};
+static struct kh_entity campaigns = {8, "campaigns", "campaign", "Campaigns", "市场活动", campaign_fields, "-id"};
+static struct kh_entity products = {9, "products", "product", "Products", "产品", product_fields, "name"};
+static struct kh_entity orders = {10, "orders", "order", "Orders", "订单", order_fields, "-id",
+	.before_write = kh_order_before_write};
+static struct kh_entity order_lines = {11, "order_lines", "order_line", "Order lines", "订单明细",
+	order_line_fields, "id", .before_write = kh_order_line_before_write,
+	.after_write = kh_order_line_after_write, .after_bulk = kh_order_totals_refresh};
+
+/* Table order is the order of creation: every entity comes after those it refers to (PostgreSQL
+ * checks a REFERENCES clause when the table is created), itself excepted. */
+struct kh_entity *const kh_entity_table[] = {
+	&users, &accounts, &contacts, &campaigns, &opportunities, &leads, &products, &orders, &order_lines, &cases,
+	&activities, NULL};

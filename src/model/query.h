@@ -1,0 +1,80 @@
+/* List queries: the query string of GET /api/v1/{entity} turned into SQL.
+ *
+ *   ?field=value            equality (tags: has the tag)
+ *   ?field[op]=value        eq ne lt lte gt gte in like null
+ *   ?sort=-created_at,name  up to 3 fields; id breaks ties
+ *   ?limit=50               1..500
+ *   ?cursor=...             keyset paging: the next_cursor of the previous page
+ *   ?count=1                also count all matches
+ *   ?archived=include|only  archived records are left out unless asked for
+ *
+ * Field names are checked against the metadata and only metadata names reach
+ * the SQL; every value is bound. Paging is by keyset, never OFFSET, so page
+ * 10,000 costs what page 1 does. */
+#ifndef KH_QUERY_H
+#define KH_QUERY_H
+
+#include "model/entity.h"
+#include "model/principal.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/errinfo.h"
+
+#define KH_MAX_FILTERS 32
+#define KH_MAX_SORTS 4 /* three chosen + id */
+#define KH_LIST_DEFAULT 50
+#define KH_LIST_MAX 500
+
+enum kh_fop { KH_FOP_EQ, KH_FOP_NE, KH_FOP_LT, KH_FOP_LTE, KH_FOP_GT, KH_FOP_GTE, KH_FOP_IN, KH_FOP_LIKE, KH_FOP_NULL };
+
+struct kh_filter {
+	const struct kh_field *f;
+	enum kh_fop op;
+	struct kh_val *vals; /* one, or several for `in` */
+	int nvals;
+};
+
+struct kh_sort {
+	const struct kh_field *f;
+	int desc;
+	int col; /* its column in e->select_sql */
+};
+
+enum kh_archived { KH_ARCHIVED_EXCLUDE, KH_ARCHIVED_INCLUDE, KH_ARCHIVED_ONLY };
+
+struct kh_list_query {
+	const struct kh_entity *e;
+	struct kh_filter filters[KH_MAX_FILTERS];
+	int nfilters;
+	struct kh_sort sorts[KH_MAX_SORTS];
+	int nsorts;
+	const char *sort_text; /* normalised, as the cursor records it */
+	int limit;
+	int count;
+	enum kh_archived archived;
+	const char *cursor_text;
+	struct kh_val cursor[KH_MAX_SORTS];
+	int has_cursor;
+};
+
+void kh_list_init(struct kh_list_query *q, const struct kh_entity *e);
+/* Takes one query-string parameter. Errors (400, with the parameter named in
+ * fields) go to ei; the first one wins but all are collected. */
+void kh_list_param(struct kh_list_query *q, const char *key, const char *value, struct kh_arena *a,
+		   struct kh_errinfo *ei);
+/* Adds an equality filter (related lists: contacts of account 7). */
+enum kh_err kh_list_filter_eq(struct kh_list_query *q, const struct kh_field *f, struct kh_val v, struct kh_arena *a);
+/* Finishes parsing: applies the sort (default or given) and decodes the cursor. */
+enum kh_err kh_list_finish(struct kh_list_query *q, struct kh_arena *a, struct kh_errinfo *ei);
+
+/* Builds the SELECT of one page (limit + 1 rows, to know if there is a next
+ * page) and its parameters. */
+enum kh_err kh_list_sql(const struct kh_list_query *q, const struct kh_principal *who, struct kh_arena *a,
+			struct kh_buf *sql, struct kh_val *params, int *nparams, int maxparams);
+/* Builds SELECT count(*) with the same filters, without the cursor. */
+enum kh_err kh_list_count_sql(const struct kh_list_query *q, const struct kh_principal *who, struct kh_arena *a,
+			      struct kh_buf *sql, struct kh_val *params, int *nparams, int maxparams);
+/* Encodes the cursor that continues after the current row of rows. */
+void kh_list_cursor(const struct kh_list_query *q, struct kh_db *db, struct kh_rows *rows, struct kh_buf *out);
+
+#endif

@@ -1,0 +1,270 @@
+#include "model/schema.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "model/entity.h"
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+/* ---- entity tables from metadata ---- */
+
+static void column_decl(struct kh_db *db, struct kh_buf *sql, const struct kh_field *f)
+{
+	if (f->type == KH_T_ID) {
+		kh_buf_addf(sql, "id %s", db->ops->pk_decl);
+		return;
+	}
+	kh_buf_addf(sql, "%s %s", f->name, db->ops->coltype(kh_field_coltype(f)));
+	if (!strcmp(f->name, "created_at") || !strcmp(f->name, "updated_at") || !strcmp(f->name, "version"))
+		kh_buf_adds(sql, " NOT NULL");
+	if (f->type == KH_T_REF)
+		kh_buf_addf(sql, " REFERENCES %s(id)", f->ref);
+}
+
+static enum kh_err column_known(struct kh_db *db, const char *table, const char *column, int *known)
+{
+	struct kh_val p[2] = {KH_VTEXT(table), KH_VTEXT(column)};
+	int64_t one;
+	enum kh_err err = kh_db_int(db, "SELECT 1 FROM kh_columns WHERE table_name = $1 AND column_name = $2", p, 2,
+				    &one);
+	*known = err == KH_OK;
+	return err == KH_ENOTFOUND ? KH_OK : err;
+}
+
+static enum kh_err remember_column(struct kh_db *db, const char *table, const char *column)
+{
+	struct kh_val p[2] = {KH_VTEXT(table), KH_VTEXT(column)};
+	return kh_db_exec(db, "INSERT INTO kh_columns (table_name, column_name) VALUES ($1, $2)", p, 2);
+}
+
+/* Creates the entity's table, or adds the columns it lacks, and its indexes.
+ * kh_columns records what exists, so this works the same on every engine. */
+static enum kh_err sync_entity(struct kh_db *db, const struct kh_entity *e)
+{
+	struct kh_buf sql = KH_BUF_INIT;
+	enum kh_err err;
+	int have_table;
+	if ((err = column_known(db, e->name, "id", &have_table)))
+		return err;
+	if (!have_table) {
+		kh_buf_addf(&sql, "CREATE TABLE %s (", e->name);
+		for (int i = 0; i < e->nfields; i++) {
+			if (i)
+				kh_buf_adds(&sql, ", ");
+			column_decl(db, &sql, &e->fields[i]);
+		}
+		kh_buf_adds(&sql, ")");
+		err = sql.err ? sql.err : kh_db_exec(db, sql.data, NULL, 0);
+		for (int i = 0; !err && i < e->nfields; i++)
+			err = remember_column(db, e->name, e->fields[i].name);
+	} else {
+		for (int i = 0; !err && i < e->nfields; i++) {
+			int known;
+			if ((err = column_known(db, e->name, e->fields[i].name, &known)) || known)
+				continue;
+			kh_buf_reset(&sql);
+			kh_buf_addf(&sql, "ALTER TABLE %s ADD COLUMN ", e->name);
+			column_decl(db, &sql, &e->fields[i]);
+			err = sql.err ? sql.err : kh_db_exec(db, sql.data, NULL, 0);
+			if (!err)
+				err = remember_column(db, e->name, e->fields[i].name);
+			if (!err)
+				kh_info("schema: added column %s.%s", e->name, e->fields[i].name);
+		}
+	}
+	/* An index on (field, id) serves both the filter and keyset paging in the
+	 * same order; unique fields get a unique index as the last line of defence
+	 * behind validation. */
+	for (int i = 1; !err && i < e->nfields; i++) {
+		const struct kh_field *f = &e->fields[i];
+		if (!(f->flags & (KH_F_INDEXED | KH_F_UNIQUE)))
+			continue;
+		kh_buf_reset(&sql);
+		if (f->flags & KH_F_UNIQUE)
+			kh_buf_addf(&sql, "CREATE UNIQUE INDEX IF NOT EXISTS ux_%s_%s ON %s (%s)", e->name, f->name,
+				    e->name, f->name);
+		else
+			kh_buf_addf(&sql, "CREATE INDEX IF NOT EXISTS ix_%s_%s ON %s (%s, id)", e->name, f->name,
+				    e->name, f->name);
+		err = sql.err ? sql.err : kh_db_exec(db, sql.data, NULL, 0);
+	}
+	kh_buf_release(&sql);
+	return err;
+}
+
+static enum kh_err sync_entities(struct kh_db *db)
+{
+	enum kh_err err = KH_OK;
+	for (int i = 0; !err && i < kh_nentities; i++)
+		err = sync_entity(db, kh_entities[i]);
+	return err;
+}
+
+/* ---- numbered migrations ---- */
+
+static enum kh_err exec_all(struct kh_db *db, const char *const *stmts)
+{
+	enum kh_err err = KH_OK;
+	for (int i = 0; !err && stmts[i]; i++)
+		err = kh_db_exec(db, stmts[i], NULL, 0);
+	return err;
+}
+
+static enum kh_err m1_core(struct kh_db *db)
+{
+	char audit[512], outbox[512];
+	/* The audit log keeps user ids without a foreign key: it must outlive any
+	 * change to the users table, and nothing may cascade into it. */
+	snprintf(audit, sizeof audit,
+		 "CREATE TABLE kh_audit (id %s, at TEXT NOT NULL, user_id INTEGER, entity TEXT NOT NULL, "
+		 "record_id INTEGER NOT NULL, action TEXT NOT NULL, changes TEXT NOT NULL)",
+		 db->ops->pk_decl);
+	snprintf(outbox, sizeof outbox,
+		 "CREATE TABLE kh_outbox (id %s, at TEXT NOT NULL, user_id INTEGER, entity TEXT NOT NULL, "
+		 "record_id INTEGER NOT NULL, action TEXT NOT NULL, payload TEXT NOT NULL, processed_at TEXT)",
+		 db->ops->pk_decl);
+	const char *const stmts[] = {
+		"CREATE TABLE kh_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+		"CREATE TABLE kh_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, "
+		"PRIMARY KEY (table_name, column_name))",
+		"CREATE TABLE kh_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+		audit,
+		"CREATE INDEX ix_kh_audit_record ON kh_audit (entity, record_id, id)",
+		outbox,
+		"CREATE INDEX ix_kh_outbox_pending ON kh_outbox (processed_at, id)",
+		"INSERT INTO kh_meta (key, value) VALUES ('application', 'kehu')",
+		NULL,
+	};
+	return exec_all(db, stmts);
+}
+
+static enum kh_err m3_sessions(struct kh_db *db)
+{
+	const char *const stmts[] = {
+		"CREATE TABLE kh_sessions (token_hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id), "
+		"created_at TEXT NOT NULL, expires_at TEXT NOT NULL)",
+		"CREATE INDEX ix_kh_sessions_user ON kh_sessions (user_id, expires_at)",
+		NULL,
+	};
+	return exec_all(db, stmts);
+}
+
+static enum kh_err m4_search(struct kh_db *db)
+{
+	return db->ops->prepare_schema(db);
+}
+
+static const struct migration {
+	int version;
+	const char *name;
+	enum kh_err (*run)(struct kh_db *db);
+} migrations[] = {
+	{1, "core tables: meta, columns, counters, audit log, outbox", m1_core},
+	{2, "entity tables from metadata", sync_entities},
+	{3, "sessions", m3_sessions},
+	{4, "search index", m4_search},
+};
+#define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+int kh_schema_version(void)
+{
+	return migrations[NMIGRATIONS - 1].version;
+}
+
+int kh_schema_is_initialised(struct kh_db *db)
+{
+	int64_t n;
+	return kh_db_int(db, "SELECT count(*) FROM kh_migrations", NULL, 0, &n) == KH_OK && n > 0;
+}
+
+static enum kh_err in_tx(struct kh_db *db, enum kh_err (*fn)(struct kh_db *), const char *what, char *msg,
+			 size_t msglen)
+{
+	enum kh_err err = kh_db_begin(db, KH_TX_WRITE);
+	if (!err)
+		err = fn(db);
+	if (!err)
+		return kh_db_commit(db);
+	snprintf(msg, msglen, "%s failed: %s", what, db->ops->errmsg(db));
+	kh_db_rollback(db);
+	return err;
+}
+
+static enum kh_err fingerprint_sync(struct kh_db *db)
+{
+	char want[32];
+	snprintf(want, sizeof want, "%016llx", (unsigned long long)kh_model_fingerprint());
+	enum kh_err err = sync_entities(db);
+	struct kh_val p = KH_VTEXT(want);
+	if (!err)
+		err = kh_db_exec(db, "DELETE FROM kh_meta WHERE key = 'schema_fingerprint'", NULL, 0);
+	if (!err)
+		err = kh_db_exec(db, "INSERT INTO kh_meta (key, value) VALUES ('schema_fingerprint', $1)", &p, 1);
+	return err;
+}
+
+enum kh_err kh_migrate(struct kh_db *db, int *applied, char *msg, size_t msglen)
+{
+	*applied = 0;
+	enum kh_err err = kh_db_exec(db,
+				     "CREATE TABLE IF NOT EXISTS kh_migrations (version INTEGER PRIMARY KEY, "
+				     "name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+				     NULL, 0);
+	int64_t current = 0;
+	if (!err)
+		err = kh_db_int(db, "SELECT COALESCE(MAX(version), 0) FROM kh_migrations", NULL, 0, &current);
+	if (err) {
+		snprintf(msg, msglen, "cannot read the migration table: %s", db->ops->errmsg(db));
+		return err;
+	}
+	if (current > kh_schema_version()) {
+		snprintf(msg, msglen,
+			 "the database is at migration %lld, newer than this kehu knows (%d): upgrade kehu",
+			 (long long)current, kh_schema_version());
+		return KH_ECONFLICT;
+	}
+	for (int i = 0; i < NMIGRATIONS; i++) {
+		const struct migration *m = &migrations[i];
+		if (m->version <= current)
+			continue;
+		char what[160], now[KH_TIME_LEN];
+		snprintf(what, sizeof what, "migration %d (%s)", m->version, m->name);
+		err = kh_db_begin(db, KH_TX_WRITE);
+		if (!err)
+			err = m->run(db);
+		if (!err) {
+			kh_time_format(kh_now(), now);
+			struct kh_val p[3] = {KH_VINT(m->version), KH_VTEXT(m->name), KH_VTEXT(now)};
+			err = kh_db_exec(db, "INSERT INTO kh_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+					 p, 3);
+		}
+		if (!err)
+			err = kh_db_commit(db);
+		if (err) {
+			snprintf(msg, msglen, "%s failed: %s", what, db->ops->errmsg(db));
+			kh_db_rollback(db);
+			return err;
+		}
+		kh_info("applied %s", what);
+		(*applied)++;
+	}
+	/* Fields added to the metadata since the last start become columns here. */
+	char want[32];
+	snprintf(want, sizeof want, "%016llx", (unsigned long long)kh_model_fingerprint());
+	struct kh_rows *rows;
+	int same = 0;
+	if (kh_db_query(db, "SELECT value FROM kh_meta WHERE key = 'schema_fingerprint'", NULL, 0, &rows) == KH_OK) {
+		if (kh_rows_next(db, rows) > 0)
+			same = !strcmp(kh_rows_col(db, rows, 0).s, want);
+		kh_rows_end(db, rows);
+	}
+	if (!same) {
+		err = in_tx(db, fingerprint_sync, "schema update from metadata", msg, msglen);
+		if (err)
+			return err;
+		(*applied)++;
+	}
+	return KH_OK;
+}

@@ -1,0 +1,444 @@
+/* The SQLite driver: the default store, embedded in the kehu binary's process.
+ *
+ * One connection per thread (opened with SQLITE_OPEN_NOMUTEX, since Debian's
+ * library is built serialized and each thread owns its connection), WAL mode so
+ * that readers never wait for the writer, synchronous=NORMAL (a committed write
+ * survives a crash or kill -9 of the process; `--sync full` would also survive
+ * power loss at the cost of an fsync per commit), foreign keys on, and a cache of
+ * prepared statements keyed by their SQL text. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "store/sqlite_search.h"
+#include "store/store.h"
+#include "util/log.h"
+
+#define STMT_CACHE_SIZE 128
+
+struct kh_rows {
+	struct sq_db *db;
+	sqlite3_stmt *stmt;
+	int cached;  /* the statement belongs to the cache; reset, do not finalize */
+	int in_use;
+	int ncols;
+};
+
+struct stmt_slot {
+	char *sql;
+	uint64_t hash;
+	uint64_t last_used;
+	struct kh_rows rows;
+};
+
+struct sq_db {
+	struct kh_db base;
+	sqlite3 *h;
+	int last_rc;
+	uint64_t tick;
+	struct stmt_slot cache[STMT_CACHE_SIZE];
+};
+
+static int sq_accepts(const char *location)
+{
+	return strncmp(location, "postgres://", 11) != 0 && strncmp(location, "postgresql://", 13) != 0;
+}
+
+static uint64_t hash_sql(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static enum kh_err map_rc(struct sq_db *db, int rc)
+{
+	db->last_rc = rc;
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return KH_OK;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return KH_EBUSY;
+	case SQLITE_NOMEM:
+		return KH_ENOMEM;
+	case SQLITE_CONSTRAINT:
+		return KH_ECONFLICT;
+	case SQLITE_TOOBIG:
+		return KH_ETOOBIG;
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+		return KH_EIO;
+	default:
+		return KH_EDB;
+	}
+}
+
+static enum kh_err sq_exec_plain(struct sq_db *db, const char *sql)
+{
+	char *err = NULL;
+	int rc = sqlite3_exec(db->h, sql, NULL, NULL, &err);
+	if (rc != SQLITE_OK) {
+		kh_warn("sqlite: %s: %s", sql, err ? err : sqlite3_errstr(rc));
+		sqlite3_free(err);
+	}
+	return map_rc(db, rc);
+}
+
+/* Kehu's own databases say so in their header (PRAGMA application_id), which is
+ * how `kehu init` refuses to touch a file that is not one of ours. */
+#define KEHU_APPLICATION_ID 1262831701 /* 0x4b454855, "KEHU" */
+#define STR_(x) #x
+#define KH_STRINGIFY(x) STR_(x)
+
+static enum kh_err sq_open(const char *location, int create, struct kh_db **out, char *msg, size_t msglen)
+{
+	struct stat st;
+	int exists = stat(location, &st) == 0;
+	if (!create && !exists) {
+		snprintf(msg, msglen, "%s: no such database (create it with `kehu init --db %s`)", location, location);
+		return KH_ENOTFOUND;
+	}
+	struct sq_db *db = calloc(1, sizeof *db);
+	if (!db) {
+		snprintf(msg, msglen, "out of memory");
+		return KH_ENOMEM;
+	}
+	db->base.ops = &kh_sqlite_ops;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+	int rc = sqlite3_open_v2(location, &db->h, flags, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(msg, msglen, "%s: %s", location, db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+		sqlite3_close(db->h);
+		free(db);
+		return KH_EIO;
+	}
+	sqlite3_extended_result_codes(db->h, 1);
+	sqlite3_busy_timeout(db->h, 5000);
+
+	/* Identify the file before changing anything in it. */
+	sqlite3_stmt *st_app = NULL;
+	int app_id = 0, ntables = 0;
+	rc = sqlite3_prepare_v2(db->h, "PRAGMA application_id", -1, &st_app, NULL);
+	if (rc == SQLITE_OK && sqlite3_step(st_app) == SQLITE_ROW)
+		app_id = sqlite3_column_int(st_app, 0);
+	rc = sqlite3_finalize(st_app);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_prepare_v2(db->h, "SELECT count(*) FROM sqlite_schema", -1, &st_app, NULL);
+		if (rc == SQLITE_OK && sqlite3_step(st_app) == SQLITE_ROW)
+			ntables = sqlite3_column_int(st_app, 0);
+		rc = sqlite3_finalize(st_app);
+	}
+	if (rc != SQLITE_OK) {
+		snprintf(msg, msglen, "%s is not a Kehu database: %s", location, sqlite3_errmsg(db->h));
+		goto fail;
+	}
+	if (app_id != KEHU_APPLICATION_ID && ntables > 0) {
+		snprintf(msg, msglen, "%s is an SQLite database of another application; Kehu will not touch it",
+			 location);
+		rc = SQLITE_NOTADB;
+		goto fail;
+	}
+	if (app_id != KEHU_APPLICATION_ID && !create) {
+		snprintf(msg, msglen, "%s is empty, not a Kehu database (create it with `kehu init`)", location);
+		rc = SQLITE_NOTADB;
+		goto fail;
+	}
+
+	if (sq_exec_plain(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+			      "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824;") ||
+	    (app_id != KEHU_APPLICATION_ID &&
+	     sq_exec_plain(db, "PRAGMA application_id=" KH_STRINGIFY(KEHU_APPLICATION_ID)))) {
+		snprintf(msg, msglen, "%s: %s", location, sqlite3_errmsg(db->h));
+		rc = SQLITE_ERROR;
+		goto fail;
+	}
+	if (kh_sqlite_search_register(db->h) != SQLITE_OK) {
+		snprintf(msg, msglen, "%s: cannot register the search tokenizer", location);
+		rc = SQLITE_ERROR;
+		goto fail;
+	}
+	*out = &db->base;
+	return KH_OK;
+fail:
+	sqlite3_close(db->h);
+	free(db);
+	return rc == SQLITE_NOTADB ? KH_EINVAL : KH_EIO;
+}
+
+static void sq_close(struct kh_db *base)
+{
+	struct sq_db *db = (struct sq_db *)base;
+	if (!db)
+		return;
+	for (int i = 0; i < STMT_CACHE_SIZE; i++) {
+		sqlite3_finalize(db->cache[i].rows.stmt);
+		free(db->cache[i].sql);
+	}
+	/* Leave the WAL checkpointed and the database in one file on a clean exit. */
+	sqlite3_exec(db->h, "PRAGMA optimize", NULL, NULL, NULL);
+	if (sqlite3_close(db->h) != SQLITE_OK)
+		kh_warn("sqlite: close: %s", sqlite3_errmsg(db->h));
+	free(db);
+}
+
+static int bind_all(sqlite3_stmt *st, const struct kh_val *p, int n)
+{
+	int rc = SQLITE_OK;
+	for (int i = 0; i < n && rc == SQLITE_OK; i++) {
+		switch (p[i].t) {
+		case KH_V_NULL: rc = sqlite3_bind_null(st, i + 1); break;
+		case KH_V_INT: rc = sqlite3_bind_int64(st, i + 1, p[i].i); break;
+		case KH_V_REAL: rc = sqlite3_bind_double(st, i + 1, p[i].d); break;
+		/* Copied: a caller may step the rows after its value's storage is gone. */
+		case KH_V_TEXT: rc = sqlite3_bind_text(st, i + 1, p[i].s, (int)p[i].n, SQLITE_TRANSIENT); break;
+		}
+	}
+	return rc;
+}
+
+/* Finds or prepares the statement for sql. A statement already being stepped
+ * (a nested query with the same text) gets a fresh, uncached copy. */
+static enum kh_err sq_query(struct kh_db *base, const char *sql, const struct kh_val *p, int n,
+			    struct kh_rows **out)
+{
+	struct sq_db *db = (struct sq_db *)base;
+	uint64_t h = hash_sql(sql);
+	struct stmt_slot *slot = NULL, *victim = NULL;
+	struct kh_rows *rows = NULL;
+	for (int i = 0; i < STMT_CACHE_SIZE; i++) {
+		struct stmt_slot *s = &db->cache[i];
+		if (s->sql && s->hash == h && !strcmp(s->sql, sql)) {
+			slot = s;
+			break;
+		}
+		if (!s->rows.in_use && (!victim || s->last_used < victim->last_used))
+			victim = s;
+	}
+	if (slot && !slot->rows.in_use) {
+		rows = &slot->rows;
+	} else {
+		sqlite3_stmt *st;
+		int rc = sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+		if (rc != SQLITE_OK) {
+			kh_error("sqlite: prepare: %s in: %.300s", sqlite3_errmsg(db->h), sql);
+			return map_rc(db, rc);
+		}
+		if (!slot && victim) {
+			sqlite3_finalize(victim->rows.stmt);
+			free(victim->sql);
+			victim->sql = strdup(sql);
+			victim->hash = h;
+			victim->rows = (struct kh_rows){.db = db, .stmt = st, .cached = 1};
+			victim->rows.ncols = sqlite3_column_count(st);
+			slot = victim;
+			rows = &slot->rows;
+			if (!victim->sql) {
+				sqlite3_finalize(st);
+				victim->rows.stmt = NULL;
+				return KH_ENOMEM;
+			}
+		} else {
+			rows = calloc(1, sizeof *rows);
+			if (!rows) {
+				sqlite3_finalize(st);
+				return KH_ENOMEM;
+			}
+			*rows = (struct kh_rows){.db = db, .stmt = st, .cached = 0, .ncols = sqlite3_column_count(st)};
+			slot = NULL;
+		}
+	}
+	if (slot)
+		slot->last_used = ++db->tick;
+	int rc = bind_all(rows->stmt, p, n);
+	if (rc != SQLITE_OK) {
+		kh_error("sqlite: bind: %s", sqlite3_errmsg(db->h));
+		sqlite3_clear_bindings(rows->stmt);
+		if (!rows->cached) {
+			sqlite3_finalize(rows->stmt);
+			free(rows);
+		}
+		return map_rc(db, rc);
+	}
+	rows->in_use = 1;
+	*out = rows;
+	return KH_OK;
+}
+
+static int sq_next(struct kh_rows *rows)
+{
+	int rc = sqlite3_step(rows->stmt);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	enum kh_err e = map_rc(rows->db, rc);
+	if ((rc & 0xff) != SQLITE_CONSTRAINT)
+		kh_warn("sqlite: step: %s", sqlite3_errmsg(rows->db->h));
+	return -(int)e;
+}
+
+static int sq_ncols(struct kh_rows *rows)
+{
+	return rows->ncols;
+}
+
+static struct kh_val sq_col(struct kh_rows *rows, int i)
+{
+	struct kh_val v = {.t = KH_V_NULL};
+	switch (sqlite3_column_type(rows->stmt, i)) {
+	case SQLITE_INTEGER:
+		v.t = KH_V_INT;
+		v.i = sqlite3_column_int64(rows->stmt, i);
+		break;
+	case SQLITE_FLOAT:
+		v.t = KH_V_REAL;
+		v.d = sqlite3_column_double(rows->stmt, i);
+		break;
+	case SQLITE_TEXT:
+	case SQLITE_BLOB:
+		v.t = KH_V_TEXT;
+		v.s = (const char *)sqlite3_column_text(rows->stmt, i);
+		v.n = (size_t)sqlite3_column_bytes(rows->stmt, i);
+		if (!v.s)
+			v.s = "";
+		break;
+	}
+	return v;
+}
+
+static void sq_end(struct kh_rows *rows)
+{
+	if (!rows)
+		return;
+	sqlite3_reset(rows->stmt);
+	if (rows->cached) {
+		rows->in_use = 0;
+	} else {
+		sqlite3_finalize(rows->stmt);
+		free(rows);
+	}
+}
+
+static int64_t sq_changes(struct kh_db *base)
+{
+	return sqlite3_changes64(((struct sq_db *)base)->h);
+}
+
+static enum kh_err sq_begin(struct kh_db *base, enum kh_tx mode)
+{
+	/* IMMEDIATE takes the write lock at once, so two writers queue on the busy
+	 * timeout instead of deadlocking when both try to upgrade a read lock. */
+	return sq_exec_plain((struct sq_db *)base, mode == KH_TX_WRITE ? "BEGIN IMMEDIATE" : "BEGIN");
+}
+
+static enum kh_err sq_commit(struct kh_db *base)
+{
+	return sq_exec_plain((struct sq_db *)base, "COMMIT");
+}
+
+static enum kh_err sq_rollback(struct kh_db *base)
+{
+	return sq_exec_plain((struct sq_db *)base, "ROLLBACK");
+}
+
+static const char *sq_errmsg(struct kh_db *base)
+{
+	return sqlite3_errmsg(((struct sq_db *)base)->h);
+}
+
+static int sq_unique(struct kh_db *base)
+{
+	int rc = ((struct sq_db *)base)->last_rc;
+	return rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY;
+}
+
+static const char *sq_coltype(enum kh_coltype t)
+{
+	switch (t) {
+	case KH_COL_INT: return "INTEGER";
+	case KH_COL_REAL: return "REAL";
+	case KH_COL_TEXT: break;
+	}
+	return "TEXT";
+}
+
+static enum kh_err sq_search_del(struct kh_db *db, int64_t doc);
+
+static enum kh_err sq_search_put(struct kh_db *db, int64_t doc, const char *text, int replace)
+{
+	struct kh_val p[2] = {KH_VINT(doc), KH_VTEXT(text)};
+	enum kh_err e = replace ? sq_search_del(db, doc) : KH_OK;
+	if (!e)
+		e = kh_db_exec(db, "INSERT INTO kh_search(rowid, body) VALUES ($1, $2)", p, 2);
+	if (!e)
+		e = kh_db_exec(db, "INSERT INTO kh_search_short(rowid, body) VALUES ($1, $2)", p, 2);
+	return e;
+}
+
+static enum kh_err sq_search_del(struct kh_db *db, int64_t doc)
+{
+	struct kh_val p[1] = {KH_VINT(doc)};
+	enum kh_err e = kh_db_exec(db, "DELETE FROM kh_search WHERE rowid = $1", p, 1);
+	if (!e)
+		e = kh_db_exec(db, "DELETE FROM kh_search_short WHERE rowid = $1", p, 1);
+	return e;
+}
+
+static enum kh_err sq_search(struct kh_db *db, const char *q, int limit, struct kh_rows **rows)
+{
+	char match[1024];
+	int short_query;
+	if (kh_sqlite_search_match(q, match, sizeof match, &short_query))
+		return KH_EINVAL;
+	struct kh_val p[2] = {KH_VTEXT(match), KH_VINT(limit)};
+	/* The trigram index finds any substring of three or more characters; it
+	 * cannot find shorter ones, which is most Chinese given names, so those go
+	 * to the index of CJK unigrams and bigrams and word prefixes. */
+	return kh_db_query(db,
+			   short_query ? "SELECT rowid FROM kh_search_short WHERE kh_search_short MATCH $1 "
+					 "ORDER BY rowid DESC LIMIT $2"
+				       : "SELECT rowid FROM kh_search WHERE kh_search MATCH $1 "
+					 "ORDER BY rowid DESC LIMIT $2",
+			   p, 2, rows);
+}
+
+static enum kh_err sq_prepare_schema(struct kh_db *db)
+{
+	enum kh_err e = kh_db_exec(db, "CREATE VIRTUAL TABLE IF NOT EXISTS kh_search USING fts5(body, tokenize='trigram')",
+				   NULL, 0);
+	if (!e)
+		e = kh_db_exec(db,
+			       "CREATE VIRTUAL TABLE IF NOT EXISTS kh_search_short USING fts5(body, tokenize='kehu_short')",
+			       NULL, 0);
+	return e;
+}
+
+const struct kh_store_ops kh_sqlite_ops = {
+	.name = "sqlite",
+	.accepts = sq_accepts,
+	.open = sq_open,
+	.close = sq_close,
+	.query = sq_query,
+	.next = sq_next,
+	.ncols = sq_ncols,
+	.col = sq_col,
+	.end = sq_end,
+	.changes = sq_changes,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.errmsg = sq_errmsg,
+	.last_was_unique_violation = sq_unique,
+	.coltype = sq_coltype,
+	.pk_decl = "INTEGER PRIMARY KEY",
+	.search_put = sq_search_put,
+	.search_del = sq_search_del,
+	.search = sq_search,
+	.prepare_schema = sq_prepare_schema,
+};

@@ -1,0 +1,86 @@
+#include "store/store.h"
+
+#include <stdio.h>
+
+#include "util/log.h"
+
+static const struct kh_store_ops *const drivers[] = {
+	&kh_sqlite_ops,
+};
+
+enum kh_err kh_db_open(const char *location, int create, struct kh_db **out, char *msg, size_t msglen)
+{
+	for (size_t i = 0; i < sizeof drivers / sizeof drivers[0]; i++)
+		if (drivers[i]->accepts(location))
+			return drivers[i]->open(location, create, out, msg, msglen);
+	snprintf(msg, msglen, "no database driver accepts '%s'", location);
+	return KH_EINVAL;
+}
+
+void kh_db_close(struct kh_db *db)
+{
+	if (db)
+		db->ops->close(db);
+}
+
+enum kh_err kh_db_exec(struct kh_db *db, const char *sql, const struct kh_val *p, int n)
+{
+	struct kh_rows *rows;
+	enum kh_err e = kh_db_query(db, sql, p, n, &rows);
+	if (e)
+		return e;
+	int rc;
+	while ((rc = kh_rows_next(db, rows)) > 0)
+		;
+	kh_rows_end(db, rows);
+	return rc < 0 ? (enum kh_err)-rc : KH_OK;
+}
+
+enum kh_err kh_db_int(struct kh_db *db, const char *sql, const struct kh_val *p, int n, int64_t *out)
+{
+	struct kh_rows *rows;
+	enum kh_err e = kh_db_query(db, sql, p, n, &rows);
+	if (e)
+		return e;
+	int rc = kh_rows_next(db, rows);
+	if (rc > 0) {
+		struct kh_val v = kh_rows_col(db, rows, 0);
+		*out = v.t == KH_V_INT ? v.i : v.t == KH_V_REAL ? (int64_t)v.d : 0;
+		/* Drain so that an INSERT ... RETURNING finishes its statement. */
+		while ((rc = kh_rows_next(db, rows)) > 0)
+			;
+		e = rc < 0 ? (enum kh_err)-rc : KH_OK;
+	} else {
+		e = rc < 0 ? (enum kh_err)-rc : KH_ENOTFOUND;
+	}
+	kh_rows_end(db, rows);
+	return e;
+}
+
+enum kh_err kh_db_begin(struct kh_db *db, enum kh_tx mode)
+{
+	enum kh_err e = db->ops->begin(db, mode);
+	if (!e)
+		db->in_tx = 1;
+	return e;
+}
+
+enum kh_err kh_db_commit(struct kh_db *db)
+{
+	enum kh_err e = db->ops->commit(db);
+	if (e) {
+		kh_warn("commit failed: %s", db->ops->errmsg(db));
+		kh_db_rollback(db);
+		return e;
+	}
+	db->in_tx = 0;
+	return KH_OK;
+}
+
+void kh_db_rollback(struct kh_db *db)
+{
+	if (!db->in_tx)
+		return;
+	db->ops->rollback(db);
+	db->in_tx = 0;
+}

@@ -1,0 +1,129 @@
+/* The store: the one interface between Kehu and a database engine.
+ *
+ * A driver (sqlite.c today; pg.c for PostgreSQL) fills a struct kh_store_ops, the
+ * way a VFS or an SQLite module does. Everything above this file speaks only
+ * through it, with SQL that both engines accept:
+ *   - parameters are written $1, $2, ... in the order they first appear
+ *     (SQLite binds "$N" by order of appearance, PostgreSQL by number);
+ *   - identifiers come only from entity metadata, values are always bound;
+ *   - what cannot be written portably (column types, the primary key, full-text
+ *     search, locking a write transaction) is a driver function here.
+ *
+ * A struct kh_db is one connection, used by one thread at a time. Each HTTP worker
+ * thread owns one, so prepared statements are cached per connection. */
+#ifndef KH_STORE_H
+#define KH_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "util/err.h"
+
+enum kh_vtype { KH_V_NULL = 0, KH_V_INT, KH_V_REAL, KH_V_TEXT };
+
+/* A value going into or coming out of the database. For KH_V_TEXT, s points at
+ * n bytes (NUL-terminated when read from a row) owned by whoever made the value:
+ * a row's text is valid until the row cursor moves. */
+struct kh_val {
+	enum kh_vtype t;
+	int64_t i;
+	double d;
+	const char *s;
+	size_t n;
+};
+
+#define KH_VNULL ((struct kh_val){.t = KH_V_NULL})
+#define KH_VINT(x) ((struct kh_val){.t = KH_V_INT, .i = (x)})
+#define KH_VTEXT(str) ((struct kh_val){.t = KH_V_TEXT, .s = (str), .n = strlen(str)})
+#define KH_VTEXTN(str, len) ((struct kh_val){.t = KH_V_TEXT, .s = (str), .n = (len)})
+
+struct kh_db;
+struct kh_rows;
+
+enum kh_tx { KH_TX_READ, KH_TX_WRITE };
+
+/* Column kinds the schema asks a driver to name in its own dialect. */
+enum kh_coltype { KH_COL_INT, KH_COL_TEXT, KH_COL_REAL };
+
+struct kh_store_ops {
+	const char *name;
+	/* 1 if this driver handles the location (a path, or a postgresql:// URI). */
+	int (*accepts)(const char *location);
+	enum kh_err (*open)(const char *location, int create, struct kh_db **out, char *msg, size_t msglen);
+	void (*close)(struct kh_db *db);
+
+	/* Runs sql with params; the caller reads rows with next/col and must call end. */
+	enum kh_err (*query)(struct kh_db *db, const char *sql, const struct kh_val *params, int n,
+			     struct kh_rows **rows);
+	/* 1 when a row is ready, 0 at the end, or -(enum kh_err) on failure. */
+	int (*next)(struct kh_rows *rows);
+	int (*ncols)(struct kh_rows *rows);
+	struct kh_val (*col)(struct kh_rows *rows, int i);
+	void (*end)(struct kh_rows *rows);
+	/* Number of rows the last statement changed. */
+	int64_t (*changes)(struct kh_db *db);
+
+	enum kh_err (*begin)(struct kh_db *db, enum kh_tx mode);
+	enum kh_err (*commit)(struct kh_db *db);
+	enum kh_err (*rollback)(struct kh_db *db);
+	/* The engine's message for the last error on db (for logs, never for clients). */
+	const char *(*errmsg)(struct kh_db *db);
+	/* 1 if the last error was a unique-constraint violation. */
+	int (*last_was_unique_violation)(struct kh_db *db);
+
+	/* Dialect. */
+	const char *(*coltype)(enum kh_coltype t);
+	const char *pk_decl; /* the declaration of an integer primary key that numbers itself */
+
+	/* Full-text search over records' names, e-mails and phones. doc is the key
+	 * (entity code and id, see kh_search_doc); text the words to find it by;
+	 * replace is 0 for a new document, which saves looking for an old one. */
+	enum kh_err (*search_put)(struct kh_db *db, int64_t doc, const char *text, int replace);
+	enum kh_err (*search_del)(struct kh_db *db, int64_t doc);
+	/* Rows of one column, the doc keys matching q (any script; CJK substrings
+	 * of one or more characters), newest first, at most limit. */
+	enum kh_err (*search)(struct kh_db *db, const char *q, int limit, struct kh_rows **rows);
+	/* Called once after the schema is created or migrated (search tables etc.). */
+	enum kh_err (*prepare_schema)(struct kh_db *db);
+};
+
+/* Search documents are keyed by entity and id in one integer. */
+#define KH_SEARCH_ENTITY_BITS 6
+static inline int64_t kh_search_doc(int entity_index, int64_t id)
+{
+	return (id << KH_SEARCH_ENTITY_BITS) | entity_index;
+}
+
+/* Every driver's connection starts with this header. */
+struct kh_db {
+	const struct kh_store_ops *ops;
+	int in_tx;
+};
+
+/* Finds the driver for a location and opens it. */
+enum kh_err kh_db_open(const char *location, int create, struct kh_db **out, char *msg, size_t msglen);
+void kh_db_close(struct kh_db *db);
+
+static inline enum kh_err kh_db_query(struct kh_db *db, const char *sql, const struct kh_val *p, int n,
+				      struct kh_rows **rows)
+{
+	return db->ops->query(db, sql, p, n, rows);
+}
+static inline int kh_rows_next(struct kh_db *db, struct kh_rows *r) { return db->ops->next(r); }
+static inline struct kh_val kh_rows_col(struct kh_db *db, struct kh_rows *r, int i) { return db->ops->col(r, i); }
+static inline void kh_rows_end(struct kh_db *db, struct kh_rows *r) { db->ops->end(r); }
+
+/* Runs a statement that returns no rows (or whose rows are ignored). */
+enum kh_err kh_db_exec(struct kh_db *db, const char *sql, const struct kh_val *p, int n);
+/* Runs a query expected to return one integer (COUNT, RETURNING id, ...).
+ * KH_ENOTFOUND when there is no row. */
+enum kh_err kh_db_int(struct kh_db *db, const char *sql, const struct kh_val *p, int n, int64_t *out);
+enum kh_err kh_db_begin(struct kh_db *db, enum kh_tx mode);
+enum kh_err kh_db_commit(struct kh_db *db);
+/* Safe to call when no transaction is open. */
+void kh_db_rollback(struct kh_db *db);
+
+extern const struct kh_store_ops kh_sqlite_ops;
+
+#endif
