@@ -10,14 +10,18 @@ DEMO_CUSTOMERS ?= 2000
 DEMO_PASSWORD  ?= kehu-demo
 JOBS           ?= $(shell nproc)
 
-.PHONY: run test deps build build-test clean
+.PHONY: run test deps web build build-test clean
 
 deps:
 	@scripts/deps.sh
 
-build: deps
+build: deps web
 	@cmake -S . -B $(BUILD)/release -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD)/release -j $(JOBS)
+
+# The web UI (web/), built into web/dist, which `kehu serve` serves at /.
+web: deps
+	@if [ -f web/package.json ]; then (cd web && npm run --silent build); fi
 
 run: build
 	@if [ ! -f $(DEMO_DB) ]; then \
@@ -33,7 +37,7 @@ run: build
 	@echo
 	@$(BUILD)/release/kehu serve --db $(DEMO_DB) --listen 127.0.0.1:$(PORT)
 
-build-test: deps
+build-test: deps web
 	@cmake -S . -B $(BUILD)/test -DCMAKE_BUILD_TYPE=Debug -DKEHU_SANITIZE=ON >/dev/null
 	@cmake --build $(BUILD)/test -j $(JOBS)
 

@@ -11,6 +11,9 @@ build_pkgs=(build-essential cmake pkg-config
   libcmocka-dev sqlite3 nodejs npm)
 bench_pkgs=(wrk nginx-light python3-pandas python3-sklearn python3-scipy gnuplot-nox hyperfine)
 
+# The browser tests drive Debian's Chromium (playwright-core cannot download one here).
+if [ -d tests/e2e ]; then build_pkgs+=(chromium); fi
+
 want=("${build_pkgs[@]}")
 if [ "${1:-}" = bench ]; then want+=("${bench_pkgs[@]}"); fi
 
@@ -30,9 +33,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# JavaScript test tools (API tests' OpenAPI validator); npm ci only when the lock changed.
-if [ -f package-lock.json ]; then
-  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    npm ci --no-audit --no-fund --loglevel=error
+# JavaScript packages: the test tools at the top (OpenAPI validator, playwright-core) and
+# the web UI in web/. `npm ci` only when a lock file is newer than what is installed.
+for dir in . web; do
+  if [ -f "$dir/package-lock.json" ]; then
+    if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    fi
   fi
-fi
+done

@@ -20,5 +20,6 @@ enum kh_err kh_api_update(struct kh_req *r);
 enum kh_err kh_api_archive(struct kh_req *r);
 enum kh_err kh_api_restore(struct kh_req *r);
 enum kh_err kh_api_related(struct kh_req *r);
+enum kh_err kh_api_static(struct kh_req *r);
 
 #endif

@@ -584,8 +584,8 @@ static void build_openapi(struct kh_buf *b)
 		int first = 1; /* each pattern once, with all its methods */
 		for (int k = 0; k < i; k++)
 			first &= strcmp(kh_routes[k].pattern, pat) != 0;
-		if (!first)
-			continue;
+		if (!first || strstr(pat, "{path*}"))
+			continue; /* the web UI's files are not part of the API */
 		if (!strstr(pat, "{entity}")) {
 			path_item(w, pat, NULL, NULL);
 			continue;

@@ -71,6 +71,9 @@ struct kh_req {
 	const char *location;
 	char etag[32];
 	const char *allow; /* for 405 */
+	int file_fd;       /* >= 0: answer with this file (static files) instead of out */
+	uint64_t file_size;
+	int cache_forever;
 };
 
 /* A query-string parameter, or NULL. */

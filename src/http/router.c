@@ -39,8 +39,15 @@ static int match(struct kh_req *r, const char *pattern, const char *path)
 		p++, s++;
 		const char *pe = strchr(p, '/'), *se = strchr(s, '/');
 		size_t plen = pe ? (size_t)(pe - p) : strlen(p), slen = se ? (size_t)(se - s) : strlen(s);
-		if (slen == 0)
+		if (slen == 0 && strncmp(p, "{path*}", 7))
 			return 0;
+		if (plen == 7 && !strncmp(p, "{path*}", 7)) {
+			/* Everything else, but never the API's own namespace. */
+			if (!strncmp(path, "/api/", 5))
+				return 0;
+			r->entity = NULL, r->related = NULL, r->id = 0;
+			return 1;
+		}
 		if (plen == 8 && !strncmp(p, "{entity}", 8)) {
 			if (!(entity = kh_entity_findn(s, slen)))
 				return 0;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "domain/auth.h"
 #include "http/metrics.h"
@@ -182,7 +183,10 @@ static void add_headers(struct MHD_Response *resp, struct kh_req *r)
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 				r->content_type ? r->content_type : "application/json; charset=utf-8");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "Cache-Control",
+				r->cache_forever ? "public, max-age=31536000, immutable"
+				: r->file_fd >= 0 ? "no-cache" : "no-store");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 	if (r->etag[0])
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
@@ -205,12 +209,18 @@ static enum MHD_Result respond(struct kh_req *r)
 	}
 	if (r->status == 204)
 		kh_buf_reset(&r->out);
-	char *data = kh_buf_detach(&r->out, &len);
-	struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(data);
-		return MHD_NO;
+	struct MHD_Response *resp;
+	if (r->file_fd >= 0) {
+		resp = MHD_create_response_from_fd64(r->file_size, r->file_fd); /* takes the fd */
+		r->file_fd = -1;
+	} else {
+		char *data = kh_buf_detach(&r->out, &len);
+		resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+		if (!resp)
+			free(data);
 	}
+	if (!resp)
+		return MHD_NO;
 	add_headers(resp, r);
 	enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
@@ -223,6 +233,7 @@ static struct kh_req *req_new(struct kh_server *s, struct MHD_Connection *c, con
 	if (!r)
 		return NULL;
 	kh_arena_init(&r->arena);
+	r->file_fd = -1;
 	r->srv = s;
 	r->conn = c;
 	r->url = url;
@@ -295,6 +306,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 	if (r->ctx.db)
 		kh_db_rollback(r->ctx.db); /* a handler that failed mid-transaction */
 	json_decref(r->json);
+	if (r->file_fd >= 0)
+		close(r->file_fd);
 	kh_buf_release(&r->body);
 	kh_buf_release(&r->out);
 	kh_arena_release(&r->arena);
@@ -361,6 +374,11 @@ struct kh_server *kh_server_start(const struct kh_config *cfg, char *msg, size_t
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info ? info->port : 0;
 	return s;
+}
+
+const char *kh_server_web_root(const struct kh_server *s)
+{
+	return s->cfg->web_root;
 }
 
 long kh_server_session_ttl(const struct kh_server *s)
