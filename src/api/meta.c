@@ -341,12 +341,11 @@ static void error_schema(struct kh_jw *w)
 	kh_jw_obj(w);
 	kh_jw_key(w, "type");
 	kh_jw_str(w, "string");
-	kh_jw_obj_end(w);
-	kh_jw_obj_end(w);
-	kh_jw_obj_end(w);
-	kh_jw_obj_end(w);
-	kh_jw_obj_end(w);
-	kh_jw_obj_end(w);
+	kh_jw_obj_end(w); /* additionalProperties */
+	kh_jw_obj_end(w); /* fields */
+	kh_jw_obj_end(w); /* error.properties */
+	kh_jw_obj_end(w); /* error */
+	kh_jw_obj_end(w); /* properties */
 	kh_jw_key(w, "required");
 	kh_jw_arr(w);
 	kh_jw_str(w, "error");

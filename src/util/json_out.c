@@ -42,8 +42,12 @@ static void jw_open(struct kh_jw *w, char c)
 
 static void jw_close(struct kh_jw *w, char c)
 {
-	if (w->depth > 0)
-		w->depth--;
+	if (w->depth == 0) { /* more closes than opens: a bug in the caller */
+		w->b->err = KH_EINTERNAL;
+		return;
+	}
+	w->depth--;
+	w->after_key = 0;
 	kh_buf_addc(w->b, c);
 }
 

@@ -85,10 +85,15 @@ export async function startServer({ customers = 0, seed = 42, args = [], env = {
       if (r.status !== 200) throw new Error(`login failed: ${r.status} ${JSON.stringify(r.body)}`);
       return r.body.token;
     },
+    /** SIGTERM, and a check that the server shut down cleanly: exit status 0 and no
+     *  sanitizer report (leaks, memory errors) on its stderr. */
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       const result = await exited;
       await rm(dir, { recursive: true, force: true });
+      if (result.code !== 0 || /Sanitizer|runtime error/.test(stderr)) {
+        throw new Error(`kehu serve did not stop cleanly (${JSON.stringify(result)}):\n${stderr}`);
+      }
       return result;
     },
   };
