@@ -745,7 +745,8 @@ int kh_cmd_demo(int argc, char **argv)
 	if (!d)
 		return 1;
 	d->db = kh_cli_open_db("demo", path, 1);
-	if (!d->db) {
+	if (!d->db || kh_cli_ensure_admin("demo", d->db, path)) {
+		kh_db_close(d->db);
 		free(d);
 		return 1;
 	}

@@ -6,32 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/options.h"
-#include "domain/auth.h"
-#include "domain/write.h"
 #include "model/schema.h"
-
-/* Creates the user `admin` with the given password; its id goes to *id. */
-static enum kh_err create_admin(struct kh_db *db, const char *password, int64_t *id)
-{
-	struct kh_arena arena;
-	struct kh_errinfo ei;
-	struct kh_principal system = {.user_id = 0, .username = "system", .role = "admin", .is_admin = 1};
-	kh_arena_init(&arena);
-	kh_errinfo_init(&ei, &arena);
-	struct kh_ctx ctx = {.db = db, .who = &system, .arena = &arena, .ei = &ei};
-	json_t *body = json_pack("{s:s, s:s, s:s, s:s}", "username", "admin", "display_name", "Administrator", "role",
-				 "admin", "password", password);
-	enum kh_err err = body ? kh_record_create(&ctx, kh_entity_find("users"), body, id) : KH_ENOMEM;
-	if (err) {
-		fprintf(stderr, "kehu init: cannot create the admin user: %s", ei.msg ? ei.msg : kh_strerror(err));
-		for (int i = 0; i < ei.nfields; i++)
-			fprintf(stderr, "%s %s %s", i ? "," : ":", ei.fields[i].field, ei.fields[i].msg);
-		fputc('\n', stderr);
-	}
-	json_decref(body);
-	kh_arena_release(&arena);
-	return err;
-}
 
 int kh_cmd_init(int argc, char **argv)
 {
@@ -63,27 +38,7 @@ int kh_cmd_init(int argc, char **argv)
 	struct kh_db *db = kh_cli_open_db("init", path, 1);
 	if (!db)
 		return 1;
-	int64_t users = 0;
-	kh_db_int(db, "SELECT count(*) FROM users", NULL, 0, &users);
-	int rc = 0;
-	if (users == 0) {
-		char generated[17];
-		const char *pw = getenv("KEHU_ADMIN_PASSWORD");
-		if (!pw || !*pw) {
-			kh_password_generate(generated, sizeof generated);
-			pw = generated;
-		}
-		int64_t id;
-		if (create_admin(db, pw, &id)) {
-			rc = 1;
-		} else {
-			printf("Created %s\n", path);
-			if (pw == generated)
-				printf("Log in as admin with the password: %s\n", pw);
-			else
-				printf("Log in as admin with the password from KEHU_ADMIN_PASSWORD\n");
-		}
-	}
+	int rc = kh_cli_ensure_admin("init", db, path) ? 1 : 0;
 	kh_db_close(db);
 	return rc;
 }

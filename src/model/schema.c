@@ -247,7 +247,7 @@ enum kh_err kh_migrate(struct kh_db *db, int *applied, char *msg, size_t msglen)
 			kh_db_rollback(db);
 			return err;
 		}
-		kh_info("applied %s", what);
+		kh_debug("applied %s", what);
 		(*applied)++;
 	}
 	/* Fields added to the metadata since the last start become columns here. */
