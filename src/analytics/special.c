@@ -55,6 +55,28 @@ double kh_log_hyp2f1(double a, double b, double c, double z)
 	return NAN;
 }
 
+double kh_hyp2f1(double a, double b, double c, double z)
+{
+	if (!(fabs(z) < 1) || (c <= 0 && c == floor(c)))
+		return NAN;
+	double sum = 1, term = 1;
+	for (long k = 0; k < 1000000; k++) {
+		term *= (a + k) * (b + k) / ((c + k) * (k + 1)) * z;
+		sum += term;
+		if (term == 0)
+			return sum;
+		/* Past the point where |term ratio| falls below 1 for good (all of
+		 * a + k, b + k, c + k positive), the tail is bounded as in
+		 * kh_log_hyp2f1. */
+		if (a + k > 0 && b + k > 0 && c + k > 0 && fabs(term) < fabs(sum) * 1e-17) {
+			double ratio = fabs((a + k + 1) * (b + k + 1) / ((c + k + 1) * (k + 2)) * z);
+			if (ratio < 1 && fabs(term) * ratio / (1 - ratio) < fabs(sum) * 1e-17)
+				return sum;
+		}
+	}
+	return NAN;
+}
+
 double kh_logaddexp(double a, double b)
 {
 	if (a < b) {

@@ -28,6 +28,13 @@ double kh_digamma(double x);
  * z stays away from 1 for realistic parameters, and say where. */
 double kh_log_hyp2f1(double a, double b, double c, double z);
 
+/* 2F1(a, b; c; z) by the same series for any real a, b and c that is not 0 or
+ * a negative integer, and |z| < 1. Terms may change sign while c + k < 0 or
+ * a + k < 0, so this is for the moderate arguments of the prediction formulas
+ * (they use it with z = h / (alpha + T + h)); NaN outside the domain or
+ * without convergence in 1,000,000 terms. */
+double kh_hyp2f1(double a, double b, double c, double z);
+
 /* ln(exp(a) + exp(b)) without overflow. */
 double kh_logaddexp(double a, double b);
 

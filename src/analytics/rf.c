@@ -1,0 +1,105 @@
+/* Deduplication of (x, t_x, T) rows; see rf.h. */
+#include "analytics/rf.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void kh_rf_release(struct kh_rf *d)
+{
+	free(d->x);
+	free(d->t);
+	free(d->T);
+	free(d->w);
+	free(d->xcount);
+	memset(d, 0, sizeof(*d));
+}
+
+static uint64_t mix(uint64_t h)
+{
+	/* The splitmix64 finaliser: every input bit affects every output bit. */
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebULL;
+	return h ^ (h >> 31);
+}
+
+static uint64_t bits(double v)
+{
+	uint64_t u;
+	v += 0.0; /* -0.0 and 0.0 are one value */
+	memcpy(&u, &v, sizeof(u));
+	return u;
+}
+
+enum kh_err kh_rf_build(struct kh_rf *d, const uint32_t *x, const double *t_x, const double *T,
+			size_t n)
+{
+	enum kh_err err = KH_OK;
+	uint32_t *slot = NULL;
+	size_t cap = 16;
+
+	memset(d, 0, sizeof(*d));
+	while (cap < 2 * n)
+		cap *= 2;
+	size_t na = n ? n : 1;
+	d->x = malloc(na * sizeof(uint32_t));
+	d->t = malloc(na * sizeof(double));
+	d->T = malloc(na * sizeof(double));
+	d->w = malloc(na * sizeof(double));
+	slot = malloc(cap * sizeof(uint32_t));
+	if (!d->x || !d->t || !d->T || !d->w || !slot) {
+		err = KH_ENOMEM;
+		goto out;
+	}
+	memset(slot, 0xff, cap * sizeof(uint32_t));
+	for (size_t i = 0; i < n; i++) {
+		if (!(T[i] >= 0))
+			continue;
+		if (!isfinite(T[i]) || !(t_x[i] >= 0) || t_x[i] > T[i]) {
+			err = KH_EINVAL;
+			goto out;
+		}
+		/* A customer without repeat purchases has no recency beyond 0. */
+		double t = x[i] ? t_x[i] : 0;
+		uint64_t h = mix(mix(mix(x[i]) ^ bits(t)) ^ bits(T[i]));
+		size_t k = h & (cap - 1);
+		for (;;) {
+			uint32_t j = slot[k];
+			if (j == UINT32_MAX) {
+				slot[k] = (uint32_t)d->n;
+				d->x[d->n] = x[i];
+				d->t[d->n] = t;
+				d->T[d->n] = T[i];
+				d->w[d->n] = 1;
+				d->n++;
+				break;
+			}
+			if (d->x[j] == x[i] && d->t[j] == t && d->T[j] == T[i]) {
+				d->w[j] += 1;
+				break;
+			}
+			k = (k + 1) & (cap - 1);
+		}
+		d->wsum += 1;
+		if (x[i] > d->xmax)
+			d->xmax = x[i];
+	}
+	if (d->n == 0) {
+		err = KH_EINVAL;
+		goto out;
+	}
+	d->xcount = calloc((size_t)d->xmax + 1, sizeof(double));
+	if (!d->xcount) {
+		err = KH_ENOMEM;
+		goto out;
+	}
+	for (size_t j = 0; j < d->n; j++)
+		d->xcount[d->x[j]] += d->w[j];
+out:
+	free(slot);
+	if (err)
+		kh_rf_release(d);
+	return err;
+}
