@@ -101,11 +101,11 @@ const struct kh_pls_model *kh_pls_model_builtin(const char *name);
  *     Satisfaction ~ Image
  *     Loyalty      ~ Image + Satisfaction
  *
- * One statement per line (or separated by ';'); '#' starts a comment. "LV =~
- * items" declares a latent variable and its reflective items (a later "=~" for
- * the same LV adds items); "LV ~ predictors" adds a path from each predictor
- * to LV. Names are letters, digits, '_' and '.', not starting with a digit.
- * LVs and items are numbered in order of first declaration, paths in order of
+ * One statement per line (or separated by ';'), continued on the next line
+ * after a '+' or an operator; '#' starts a comment. "LV =~ items" declares a
+ * latent variable and its reflective items (a later "=~" for the same LV adds
+ * items); "LV ~ predictors" adds a path from each predictor to LV. Names
+ * are letters, digits, '_' and '.', not starting with a digit. LVs and items are numbered in order of first declaration, paths in order of
  * appearance. Every LV of a path must be declared with "=~" (anywhere in the
  * text); an item belongs to one LV only; the paths must form a DAG with every
  * LV on at least one path.

@@ -192,7 +192,7 @@ struct owned {
 	size_t *mv_lv;
 	struct kh_pls_path *path;
 	size_t n_lv, n_mv, n_path;
-	size_t cap_lv, cap_mv, cap_path;
+	size_t cap_lv, cap_mv, cap_mv_lv, cap_path;
 };
 
 static void owned_free(struct owned *o)
@@ -216,22 +216,19 @@ void kh_pls_model_release(struct kh_pls_model *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* Doubles *cap (from 8) and reallocs *arr of elements of the given size when
- * n has reached it. */
-static int grow(void *arr, size_t *cap, size_t n, size_t size)
+/* Makes room for element n of an array of *cap elements of the given size,
+ * doubling it (from 8) when full. Returns the array, moved or not, or NULL
+ * when memory runs out (the old array is then still valid). */
+static void *grow(void *arr, size_t *cap, size_t n, size_t size)
 {
-	void **p = arr;
 	size_t ncap = *cap ? 2 * *cap : 8;
-	void *q;
 
 	if (n < *cap)
-		return 0;
-	q = realloc(*p, ncap * size);
-	if (!q)
-		return -1;
-	*p = q;
-	*cap = ncap;
-	return 0;
+		return arr;
+	arr = realloc(arr, ncap * size);
+	if (arr)
+		*cap = ncap;
+	return arr;
 }
 
 static size_t find(char *const *names, size_t n, const char *s, size_t len)
@@ -264,6 +261,24 @@ static int is_name_start(char c)
 static int is_name_char(char c)
 {
 	return is_name_start(c) || (c >= '0' && c <= '9');
+}
+
+/* After an operator or a '+' the statement goes on, as in lavaan, so blank
+ * lines, comments and line ends are skipped there. */
+static void skip_continuation(struct lex *l)
+{
+	for (;;) {
+		skip_blanks(l);
+		if (l->p < l->end && *l->p == '#')
+			while (l->p < l->end && *l->p != '\n')
+				l->p++;
+		if (l->p < l->end && *l->p == '\n') {
+			l->line++;
+			l->p++;
+			continue;
+		}
+		return;
+	}
 }
 
 /* Reads a name at the position; 0 on success. */
@@ -337,8 +352,11 @@ static enum kh_err parse_pass(struct owned *o, const char *text, size_t len, int
 				if (o->n_lv >= KH_PLS_MAX_LV)
 					return fail(err, errlen, "line %zu: more than %d latent variables",
 						    l.line, KH_PLS_MAX_LV);
-				if (grow(&o->lv, &o->cap_lv, o->n_lv, sizeof(char *)))
+				void *t = grow(o->lv, &o->cap_lv, o->n_lv, sizeof(char *));
+
+				if (!t)
 					return KH_ENOMEM;
+				o->lv = t;
 				o->lv[o->n_lv] = strndup(lhs, lhs_len);
 				if (!o->lv[o->n_lv])
 					return KH_ENOMEM;
@@ -352,6 +370,7 @@ static enum kh_err parse_pass(struct owned *o, const char *text, size_t len, int
 					    l.line, (int)lhs_len, lhs);
 		}
 		for (;;) {
+			skip_continuation(&l);
 			if (read_name(&l, &rhs, &rhs_len))
 				return fail(err, errlen, "line %zu: expected a name after %s", l.line,
 					    op == MEASURE ? "'=~' or '+'" : "'~' or '+'");
@@ -365,9 +384,15 @@ static enum kh_err parse_pass(struct owned *o, const char *text, size_t len, int
 				if (o->n_mv >= KH_PLS_MAX_MV)
 					return fail(err, errlen, "line %zu: more than %d items", l.line,
 						    KH_PLS_MAX_MV);
-				if (grow(&o->mv, &o->cap_mv, o->n_mv, sizeof(char *)) ||
-				    grow(&o->mv_lv, &o->cap_mv, o->n_mv, sizeof(size_t)))
+				void *t = grow(o->mv, &o->cap_mv, o->n_mv, sizeof(char *));
+
+				if (!t)
 					return KH_ENOMEM;
+				o->mv = t;
+				t = grow(o->mv_lv, &o->cap_mv_lv, o->n_mv, sizeof(size_t));
+				if (!t)
+					return KH_ENOMEM;
+				o->mv_lv = t;
 				o->mv[o->n_mv] = strndup(rhs, rhs_len);
 				if (!o->mv[o->n_mv])
 					return KH_ENOMEM;
@@ -375,12 +400,15 @@ static enum kh_err parse_pass(struct owned *o, const char *text, size_t len, int
 			}
 			if (pass == 1 && op == REGRESS) {
 				size_t from = find(o->lv, o->n_lv, rhs, rhs_len);
+				void *t;
 
 				if (from == SIZE_MAX)
 					return fail(err, errlen, "line %zu: %.*s is not declared with '=~'",
 						    l.line, (int)rhs_len, rhs);
-				if (grow(&o->path, &o->cap_path, o->n_path, sizeof(*o->path)))
+				t = grow(o->path, &o->cap_path, o->n_path, sizeof(*o->path));
+				if (!t)
 					return KH_ENOMEM;
+				o->path = t;
 				o->path[o->n_path].from = from;
 				o->path[o->n_path].to = lv;
 				o->n_path++;
