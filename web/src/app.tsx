@@ -1,0 +1,162 @@
+import { useEffect, useState } from 'preact/hooks';
+import { lazy, Suspense } from 'preact/compat';
+import { entities, expired, login, logout, meta, setLanguage, user } from './lib/session';
+import { LOCALES, entityLabel, locale, t } from './lib/i18n';
+import { matchRoute, navigate, url } from './lib/router';
+import type { Entity } from './lib/meta';
+import type { MessageKey } from './lib/messages';
+import { Dialog, Link, Loading, Toasts } from './components/ui';
+import { GlobalSearch } from './components/Search';
+import { LoginPage, LoginForm } from './pages/Login';
+import { ListPage } from './pages/List';
+import { RecordPage } from './pages/Record';
+import { NewPage } from './pages/New';
+import { PipelinePage } from './pages/Pipeline';
+
+// ECharts is big: the dashboard and its charts load only when opened.
+const DashboardPage = lazy(() => import('./pages/Dashboard').then((m) => ({ default: m.DashboardPage })));
+
+const NAV: { key: MessageKey; entities: string[] }[] = [
+  { key: 'nav_sales', entities: ['accounts', 'contacts', 'leads', 'opportunities'] },
+  { key: 'nav_service', entities: ['cases'] },
+  { key: 'nav_marketing', entities: ['campaigns'] },
+  { key: 'nav_commerce', entities: ['orders', 'products'] },
+  { key: 'nav_work', entities: ['activities'] },
+  { key: 'nav_admin', entities: ['users'] },
+];
+/** Entities that are parts of another record and need no menu entry. */
+const CHILD_ENTITIES = new Set(['order_lines']);
+
+export function navGroups(all: Entity[]): { key: MessageKey; entities: Entity[] }[] {
+  const known = new Set(NAV.flatMap((g) => g.entities));
+  const byName = new Map(all.map((e) => [e.name, e]));
+  const groups = NAV.map((g) => ({ key: g.key, entities: g.entities.map((n) => byName.get(n)).filter(Boolean) as Entity[] }));
+  // Entities this UI does not know yet still get a menu entry (under "Work").
+  const extra = all.filter((e) => !known.has(e.name) && !CHILD_ENTITIES.has(e.name));
+  groups.find((g) => g.key === 'nav_work')!.entities.push(...extra);
+  return groups.filter((g) => g.entities.length);
+}
+
+function LanguageSwitch() {
+  return (
+    <label class="lang">
+      <span class="sr-only">{t('language')}</span>
+      <select aria-label={t('language')} value={locale.value} onChange={(e) => setLanguage((e.target as HTMLSelectElement).value as any)}>
+        {LOCALES.map((l) => (
+          <option value={l.code} key={l.code} lang={l.code}>{l.name}</option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function Nav({ current, onGo }: { current: string; onGo: () => void }) {
+  const groups = navGroups(meta.value?.entities ?? []);
+  const item = (href: string, label: string) => (
+    <li key={href}>
+      <Link href={href} aria-current={current === href ? 'page' : undefined} onClickCapture={onGo}>
+        {label}
+      </Link>
+    </li>
+  );
+  return (
+    <nav class="nav" aria-label={t('nav_main')}>
+      <ul>
+        {item('/', t('nav_home'))}
+        {item('/pipeline', t('nav_pipeline'))}
+      </ul>
+      {groups.map((g) => (
+        <div class="nav-group" key={g.key}>
+          <h2 class="nav-title">{t(g.key)}</h2>
+          <ul>{g.entities.map((e) => item(`/${e.name}`, entityLabel(e)))}</ul>
+        </div>
+      ))}
+    </nav>
+  );
+}
+
+function ExpiredDialog() {
+  return (
+    <Dialog open={expired.value} title={t('session_expired_title')}>
+      <p>{t('session_expired_text')}</p>
+      <LoginForm username={user.value?.username} onDone={() => {}} doLogin={login} />
+    </Dialog>
+  );
+}
+
+export function App({ ready }: { ready: boolean }) {
+  const [menuOpen, setMenuOpen] = useState(false);
+  const path = url.value.path;
+  const loggedIn = !!user.value && !!meta.value;
+  useEffect(() => {
+    if (ready && !loggedIn && path !== '/login') navigate(`/login?next=${encodeURIComponent(path + url.value.search)}`, true);
+  }, [ready, loggedIn, path]);
+  useEffect(() => {
+    if (loggedIn && path === '/login') {
+      const next = new URLSearchParams(url.value.search).get('next');
+      navigate(next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/login') ? next : '/', true);
+    }
+  }, [loggedIn, path]);
+  useEffect(() => {
+    document.title = t('app_name');
+  }, [locale.value]);
+
+  if (!ready) return <Loading />;
+  if (!loggedIn) return (<><LoginPage /><Toasts /></>);
+  const route = matchRoute(path, new Set(entities.value.keys()));
+  if (route.name === 'login') return <Loading />;
+  const current = route.name === 'dashboard' ? '/' : route.name === 'pipeline' ? '/pipeline' : 'entity' in route ? `/${route.entity}` : '';
+  let page;
+  switch (route.name) {
+    case 'dashboard':
+      page = (
+        <Suspense fallback={<Loading />}>
+          <DashboardPage />
+        </Suspense>
+      );
+      break;
+    case 'pipeline':
+      page = <PipelinePage />;
+      break;
+    case 'list':
+      page = <ListPage key={route.entity} entity={entities.value.get(route.entity)!} />;
+      break;
+    case 'new':
+      page = <NewPage key={route.entity} entity={entities.value.get(route.entity)!} />;
+      break;
+    case 'record':
+      page = <RecordPage key={`${route.entity}/${route.id}`} entity={entities.value.get(route.entity)!} id={route.id} />;
+      break;
+    default:
+      page = <p class="pad">{t('not_found')}</p>;
+  }
+  const u = user.value!;
+  return (
+    <div class={`shell ${menuOpen ? 'menu-open' : ''}`}>
+      <a class="skip" href="#main">{t('skip_to_main')}</a>
+      <header class="topbar">
+        <button class="icon-btn menu-btn" aria-label={t('menu')} aria-expanded={menuOpen} aria-controls="sidebar" onClick={() => setMenuOpen(!menuOpen)}>
+          ☰
+        </button>
+        <Link href="/" class="brand">
+          <span class="brand-mark" aria-hidden="true">客</span>
+          <span class="brand-name">Kehu</span>
+        </Link>
+        <GlobalSearch />
+        <div class="topbar-right">
+          <LanguageSwitch />
+          <span class="whoami" title={u.username}>{u.display_name ?? u.username}</span>
+          <button class="btn btn-ghost" onClick={logout}>{t('sign_out')}</button>
+        </div>
+      </header>
+      <aside class="sidebar" id="sidebar">
+        <Nav current={current} onGo={() => setMenuOpen(false)} />
+      </aside>
+      <main id="main" class="main" tabIndex={-1}>
+        {page}
+      </main>
+      <ExpiredDialog />
+      <Toasts />
+    </div>
+  );
+}
