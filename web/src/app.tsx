@@ -3,8 +3,7 @@ import { lazy, Suspense } from 'preact/compat';
 import { entities, expired, login, logout, meta, setLanguage, user } from './lib/session';
 import { LOCALES, entityLabel, locale, t } from './lib/i18n';
 import { matchRoute, navigate, url } from './lib/router';
-import type { Entity } from './lib/meta';
-import type { MessageKey } from './lib/messages';
+import { navGroups } from './lib/nav';
 import { Dialog, Link, Loading, Toasts } from './components/ui';
 import { GlobalSearch } from './components/Search';
 import { LoginPage, LoginForm } from './pages/Login';
@@ -15,27 +14,6 @@ import { PipelinePage } from './pages/Pipeline';
 
 // ECharts is big: the dashboard and its charts load only when opened.
 const DashboardPage = lazy(() => import('./pages/Dashboard').then((m) => ({ default: m.DashboardPage })));
-
-const NAV: { key: MessageKey; entities: string[] }[] = [
-  { key: 'nav_sales', entities: ['accounts', 'contacts', 'leads', 'opportunities'] },
-  { key: 'nav_service', entities: ['cases'] },
-  { key: 'nav_marketing', entities: ['campaigns'] },
-  { key: 'nav_commerce', entities: ['orders', 'products'] },
-  { key: 'nav_work', entities: ['activities'] },
-  { key: 'nav_admin', entities: ['users'] },
-];
-/** Entities that are parts of another record and need no menu entry. */
-const CHILD_ENTITIES = new Set(['order_lines']);
-
-export function navGroups(all: Entity[]): { key: MessageKey; entities: Entity[] }[] {
-  const known = new Set(NAV.flatMap((g) => g.entities));
-  const byName = new Map(all.map((e) => [e.name, e]));
-  const groups = NAV.map((g) => ({ key: g.key, entities: g.entities.map((n) => byName.get(n)).filter(Boolean) as Entity[] }));
-  // Entities this UI does not know yet still get a menu entry (under "Work").
-  const extra = all.filter((e) => !known.has(e.name) && !CHILD_ENTITIES.has(e.name));
-  groups.find((g) => g.key === 'nav_work')!.entities.push(...extra);
-  return groups.filter((g) => g.entities.length);
-}
 
 function LanguageSwitch() {
   return (

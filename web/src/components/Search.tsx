@@ -1,27 +1,10 @@
 // The global search box: results grouped by type as you type (GET /search).
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, type Rec } from '../lib/api';
+import { api } from '../lib/api';
 import { entities, meta } from '../lib/session';
 import { entityLabel, t } from '../lib/i18n';
 import { navigate } from '../lib/router';
-
-interface Hit {
-  entity: string;
-  id: number;
-  title: string;
-  record: Rec;
-}
-
-/** Hits grouped by entity, in the order of the metadata's entity table. */
-export function groupHits(hits: Hit[], order: string[]): { entity: string; hits: Hit[] }[] {
-  const by = new Map<string, Hit[]>();
-  for (const h of hits) {
-    if (!by.has(h.entity)) by.set(h.entity, []);
-    by.get(h.entity)!.push(h);
-  }
-  const rank = (e: string) => (order.indexOf(e) < 0 ? 999 : order.indexOf(e));
-  return [...by.entries()].sort((a, b) => rank(a[0]) - rank(b[0])).map(([entity, hits]) => ({ entity, hits }));
-}
+import { groupHits, type Hit } from '../lib/search';
 
 function subtitle(h: Hit): string {
   const r = h.record;

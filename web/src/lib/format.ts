@@ -45,7 +45,7 @@ export function formatMoneyCompact(minor: number | null | undefined, currency = 
   if (minor === null || minor === undefined) return '';
   const d = currencyDigits(currency);
   try {
-    return nf(locale, { style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1 }).format(
+    return nf(locale, { style: 'currency', currency, notation: 'compact', minimumFractionDigits: 0, maximumFractionDigits: 1 }).format(
       minor / 10 ** d,
     );
   } catch {

@@ -130,3 +130,29 @@ export function filterFields(e: Entity): Field[] {
 export function dateFields(e: Entity): Field[] {
   return e.fields.filter((f) => (f.type === 'date' || f.type === 'datetime') && f.sortable && f.name !== 'archived_at');
 }
+
+/** The activity links a new activity on this record carries (the record, and its account / contact). */
+export function activityLinks(meta: { entities: Entity[] }, entity: string, rec: { id: number; [k: string]: unknown }): Record<string, number> {
+  const acts = meta.entities.find((x) => x.name === 'activities');
+  const out: Record<string, number> = {};
+  if (!acts) return out;
+  for (const f of acts.fields) {
+    if (f.type !== 'reference' || f.system) continue;
+    if (f.ref === entity) out[f.name] = rec.id;
+    else if (typeof rec[f.name] === 'number') out[f.name] = rec[f.name] as number;
+  }
+  return out;
+}
+
+/** The form's first values: the metadata's defaults, then what the URL says (/contacts/new?account_id=5). */
+export function initialValues(e: Entity, search: string): Record<string, string> {
+  const v: Record<string, string> = {};
+  const p = new URLSearchParams(search);
+  for (const f of e.fields) {
+    if (!isEditable(f)) continue;
+    if (p.has(f.name)) v[f.name] = p.get(f.name)!;
+    else if (f.default !== undefined && f.type !== 'boolean') v[f.name] = f.default;
+    else v[f.name] = '';
+  }
+  return v;
+}

@@ -3,7 +3,7 @@
 import { useRef, useState } from 'preact/hooks';
 import { api, ApiError, type Rec } from '../lib/api';
 import type { Entity } from '../lib/meta';
-import { fieldGroups, isEditable } from '../lib/meta';
+import { fieldGroups, initialValues, isEditable } from '../lib/meta';
 import { entityLabel, serverMessage, singularLabel, t } from '../lib/i18n';
 import { coerce } from '../lib/format';
 import { navigate, url } from '../lib/router';
@@ -11,19 +11,6 @@ import { rememberTitle } from '../lib/refs';
 import { Link, errorText, toast } from '../components/ui';
 import { FieldInput, FieldLabel } from '../components/fields';
 import type { MessageKey } from '../lib/messages';
-
-/** The form's first values: the metadata's defaults, then what the URL says (/contacts/new?account_id=5). */
-export function initialValues(e: Entity, search: string): Record<string, string> {
-  const v: Record<string, string> = {};
-  const p = new URLSearchParams(search);
-  for (const f of e.fields) {
-    if (!isEditable(f)) continue;
-    if (p.has(f.name)) v[f.name] = p.get(f.name)!;
-    else if (f.default !== undefined && f.type !== 'boolean') v[f.name] = f.default;
-    else v[f.name] = '';
-  }
-  return v;
-}
 
 export function NewPage({ entity: e }: { entity: Entity }) {
   const [values, setValues] = useState(() => initialValues(e, url.value.search));

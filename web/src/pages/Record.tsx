@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, call, type ListPage as Page, type Rec } from '../lib/api';
 import type { Entity, Field } from '../lib/meta';
-import { activityLink, defaultColumns, field, fieldGroups, isEditable, isVisible } from '../lib/meta';
+import { activityLink, activityLinks, defaultColumns, field, fieldGroups, isEditable, isVisible } from '../lib/meta';
 import { entityLabel, enumLabel, fieldLabel, locale, singularLabel, t } from '../lib/i18n';
 import { coerce, formatDate, formatDateTime, formatMoney, formatNumber, formatRelative, inputText, fromLocalInput } from '../lib/format';
 import { entities, meta, user } from '../lib/session';
@@ -368,19 +368,6 @@ function Timeline({ e, id, canWrite }: { e: Entity; id: number; canWrite: boolea
 }
 
 type QuickKind = 'call' | 'task' | 'note';
-
-/** The activity links a new activity on this record carries (the record, and its account / contact). */
-export function activityLinks(meta: { entities: Entity[] }, entity: string, rec: Rec): Record<string, number> {
-  const acts = meta.entities.find((x) => x.name === 'activities');
-  const out: Record<string, number> = {};
-  if (!acts) return out;
-  for (const f of acts.fields) {
-    if (f.type !== 'reference' || f.system) continue;
-    if (f.ref === entity) out[f.name] = rec.id;
-    else if (typeof rec[f.name] === 'number') out[f.name] = rec[f.name];
-  }
-  return out;
-}
 
 function QuickLog({ e, rec, onLogged }: { e: Entity; rec: Rec; onLogged: () => void }) {
   const [kind, setKind] = useState<QuickKind | null>(null);

@@ -1,0 +1,24 @@
+// The menu: entities grouped by who works with them; entities this UI does not know still appear.
+import type { Entity } from './meta';
+import type { MessageKey } from './messages';
+
+const NAV: { key: MessageKey; entities: string[] }[] = [
+  { key: 'nav_sales', entities: ['accounts', 'contacts', 'leads', 'opportunities'] },
+  { key: 'nav_service', entities: ['cases'] },
+  { key: 'nav_marketing', entities: ['campaigns'] },
+  { key: 'nav_commerce', entities: ['orders', 'products'] },
+  { key: 'nav_work', entities: ['activities'] },
+  { key: 'nav_admin', entities: ['users'] },
+];
+/** Entities that are parts of another record and need no menu entry. */
+const CHILD_ENTITIES = new Set(['order_lines']);
+
+export function navGroups(all: Entity[]): { key: MessageKey; entities: Entity[] }[] {
+  const known = new Set(NAV.flatMap((g) => g.entities));
+  const byName = new Map(all.map((e) => [e.name, e]));
+  const groups = NAV.map((g) => ({ key: g.key, entities: g.entities.map((n) => byName.get(n)).filter(Boolean) as Entity[] }));
+  // Entities this UI does not know yet still get a menu entry (under "Work").
+  const extra = all.filter((e) => !known.has(e.name) && !CHILD_ENTITIES.has(e.name));
+  groups.find((g) => g.key === 'nav_work')!.entities.push(...extra);
+  return groups.filter((g) => g.entities.length);
+}
