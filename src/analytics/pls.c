@@ -451,6 +451,7 @@ void kh_pls_result_release(struct kh_pls_result *r)
 	free(r->alpha);
 	free(r->index);
 	free(r->lv_cor);
+	free(r->total_effect);
 	free(r->score);
 	free(r->path_se);
 	free(r->loading_se);
@@ -476,6 +477,7 @@ static enum kh_err result_alloc(struct kh_pls_result *r, size_t n, size_t p, siz
 	r->alpha = alloc(q, sizeof(double));
 	r->index = alloc(q, sizeof(double));
 	r->lv_cor = alloc(q * q, sizeof(double));
+	r->total_effect = alloc(q * q, sizeof(double));
 	r->score = alloc(n, q * sizeof(double));
 	if (n_boot) {
 		r->path_se = alloc(n_path, sizeof(double));
@@ -483,7 +485,7 @@ static enum kh_err result_alloc(struct kh_pls_result *r, size_t n, size_t p, siz
 		r->weight_se = alloc(p, sizeof(double));
 	}
 	if (!r->weight || !r->loading || !r->cross_loading || !r->path || !r->r2 || !r->ave ||
-	    !r->rho || !r->alpha || !r->index || !r->lv_cor || !r->score ||
+	    !r->rho || !r->alpha || !r->index || !r->lv_cor || !r->total_effect || !r->score ||
 	    (n_boot && (!r->path_se || !r->loading_se || !r->weight_se))) {
 		kh_pls_result_release(r);
 		return KH_ENOMEM;
@@ -491,9 +493,40 @@ static enum kh_err result_alloc(struct kh_pls_result *r, size_t n, size_t p, siz
 	return KH_OK;
 }
 
+/* Total effects T = B + B^2 + ... + B^(q-1), B the matrix of path
+ * coefficients: the sum over all directed routes of the products of their
+ * coefficients. The inner model is acyclic, so B^q = 0 and the sum is finite.
+ * s->E and s->A serve as scratch for the powers of B. */
+static void total_effects(struct ws *s, double *t)
+{
+	size_t q = s->q;
+	double *b = s->E, *pw = s->A;
+
+	memset(b, 0, q * q * sizeof(double));
+	for (size_t u = 0; u < s->m->n_path; u++)
+		b[s->m->path[u].from * q + s->m->path[u].to] = s->path[u];
+	memcpy(pw, b, q * q * sizeof(double));
+	memcpy(t, b, q * q * sizeof(double));
+	for (size_t step = 2; step < q; step++) {
+		/* pw = pw * b, one row at a time through s->y. */
+		for (size_t i = 0; i < q; i++) {
+			for (size_t j = 0; j < q; j++) {
+				double v = 0;
+
+				for (size_t k = 0; k < q; k++)
+					v += pw[i * q + k] * b[k * q + j];
+				s->y[j] = v;
+			}
+			memcpy(pw + i * q, s->y, q * sizeof(double));
+		}
+		for (size_t i = 0; i < q * q; i++)
+			t[i] += pw[i];
+	}
+}
+
 /* Copies the estimates of the full sample out of the workspace and derives
  * the reliability measures, the index and the scores. */
-static void fill_result(const struct ws *s, const double *x, const struct kh_pls_opts *o,
+static void fill_result(struct ws *s, const double *x, const struct kh_pls_opts *o,
 			struct kh_pls_result *r)
 {
 	size_t p = s->p, q = s->q;
@@ -528,6 +561,7 @@ static void fill_result(const struct ws *s, const double *x, const struct kh_pls
 		 * scale; its mean is then mapped to 0-100. */
 		r->index[i] = 100 * (sum_um / sum_u - o->scale_min) / (o->scale_max - o->scale_min);
 	}
+	total_effects(s, r->total_effect);
 	for (size_t n = 0; n < r->n_obs; n++)
 		for (size_t i = 0; i < q; i++) {
 			double y = 0;

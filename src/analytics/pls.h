@@ -167,6 +167,8 @@ struct kh_pls_result {
 	double *alpha;        /* n_lv standardized Cronbach's alpha */
 	double *index;        /* n_lv, the ACSI index of each LV (below) */
 	double *lv_cor;       /* n_lv x n_lv correlations of the LV scores */
+	double *total_effect; /* n_lv x n_lv: [i * n_lv + j] is the total (direct
+	                       * and indirect) effect of LV i on LV j */
 	double *score;        /* n_obs x n_lv, row-major: the standardized LV scores */
 	/* Bootstrap standard errors (sample standard deviation over the
 	 * resamples), NULL when n_boot is 0. */

@@ -325,8 +325,8 @@ static void test_acsi_all_schemes(void **state)
 		check_ref(kh_pls_model_builtin("acsi"), &refs[i]);
 }
 
-/* Relations that hold whatever the numbers, and a few published
- * cross-loadings, on the ECSI fit with path weighting. */
+/* Relations that hold whatever the numbers, and published cross-loadings and
+ * total effects, on the ECSI fit with path weighting. */
 static void test_result_structure(void **state)
 {
 	const struct kh_pls_model *m = kh_pls_model_builtin("ecsi");
@@ -342,6 +342,17 @@ static void test_result_structure(void **state)
 		{0, 4, 0.54881490},  /* IMAG1 on Satisfaction */
 		{20, 4, 0.52806625}, /* CUSCO on Satisfaction */
 	};
+	/* Published SmartPLS total effects (path weighting): {from, to, value},
+	 * LVs in model order (Image 0, Expectation 1, Quality 2, Value 3,
+	 * Satisfaction 4, Complaints 5, Loyalty 6). */
+	static const struct {
+		size_t from, to;
+		double value;
+	} total[] = {
+		{0, 6, 0.39873238}, {2, 6, 0.32330474}, {1, 4, 0.41786755}, {0, 4, 0.38972664},
+		{0, 5, 0.20580149}, {1, 3, 0.36082377}, {3, 6, 0.10143737}, {4, 5, 0.52806625},
+		{6, 0, 0},
+	};
 	struct kh_pls_result r;
 	size_t n, q;
 	double mean_cusco = 0;
@@ -354,6 +365,9 @@ static void test_result_structure(void **state)
 	for (size_t i = 0; i < sizeof(pub) / sizeof(pub[0]); i++)
 		near("published cross-loading", i, r.cross_loading[pub[i].item * q + pub[i].lv],
 		     pub[i].value, TOL);
+	for (size_t i = 0; i < sizeof(total) / sizeof(total[0]); i++)
+		near("published total effect", i, r.total_effect[total[i].from * q + total[i].to],
+		     total[i].value, TOL);
 	for (size_t k = 0; k < m->n_mv; k++)
 		assert_true(r.cross_loading[k * q + m->mv_lv[k]] == r.loading[k]);
 	/* Complaints has one item and one predictor: its weight and loading are
