@@ -25,9 +25,11 @@
  * O(n p^2) once plus O(p^2) per iteration, and a bootstrap resample the same,
  * whatever the number of respondents.
  *
- * On the ECSI mobile-phone data (ecsi_mobi.csv, R package semPLS) the results
- * agree with the published SmartPLS 2.0 results for all three schemes to 1e-7
- * (tests/unit/test_pls.c).
+ * On the ECSI mobile-phone data (ecsi_mobi.csv, R package semPLS) the outer
+ * weights, loadings, path coefficients and total effects agree with the
+ * results SmartPLS 2.0 published for all three schemes to 3e-8, and with an
+ * independent computation in Python to 1e-9 (tests/unit/test_pls.c holds
+ * them to 1e-6).
  *
  * Conventions, chosen to match semPLS, plspm and SmartPLS:
  * - standard deviations use n - 1, so scores have sample variance 1;
@@ -187,7 +189,9 @@ struct kh_pls_result {
  * on that scale, and the mean of the resulting score is mapped from
  * [scale_min, scale_max] to 0-100 (Fornell et al., "The American Customer
  * Satisfaction Index", Journal of Marketing 60 (1996) 7-18). The index of the
- * "Satisfaction" LV is the customer satisfaction index.
+ * "Satisfaction" LV is the customer satisfaction index. (If the weights of a
+ * block have mixed signs and cancel on the original scale, its index is not
+ * finite: such a block does not measure one thing.)
  *
  * Bootstrap: o->n_boot resamples of n rows drawn with replacement by
  * xoshiro256** seeded through splitmix64 with o->seed, each estimated like the
