@@ -109,7 +109,7 @@ export async function call<T = any>(method: string, path: string, opts: CallOpti
 export const api = {
   get: <T = any>(path: string, query?: Query | URLSearchParams, signal?: AbortSignal) =>
     call<T>('GET', path, { query, signal }).then((a) => a.data),
-  post: <T = any>(path: string, body?: unknown) => call<T>('POST', path, { body: body ?? {} }).then((a) => a.data),
+  post: <T = any>(path: string, body?: unknown) => call<T>('POST', path, { body }).then((a) => a.data),
   patch: <T = any>(path: string, body: unknown, version?: number) =>
     call<T>('PATCH', path, { body, ifMatch: version }).then((a) => a.data),
   put: <T = any>(path: string, body: unknown) => call<T>('PUT', path, { body }).then((a) => a.data),

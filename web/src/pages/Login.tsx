@@ -2,7 +2,6 @@ import { useState } from 'preact/hooks';
 import { login } from '../lib/session';
 import { ApiError } from '../lib/api';
 import { LOCALES, applyLocale, locale, t } from '../lib/i18n';
-import { navigate, url } from '../lib/router';
 import { errorText } from '../components/ui';
 
 export function LoginForm(props: { username?: string; onDone: () => void; doLogin: (u: string, p: string) => Promise<void> }) {
@@ -45,8 +44,6 @@ export function LoginForm(props: { username?: string; onDone: () => void; doLogi
 }
 
 export function LoginPage() {
-  const next = new URLSearchParams(url.value.search).get('next');
-  const target = next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/login') ? next : '/';
   return (
     <main class="login-page" id="main">
       <div class="login-card">
@@ -57,7 +54,8 @@ export function LoginPage() {
             <p class="muted">{t('login_subtitle')}</p>
           </div>
         </div>
-        <LoginForm onDone={() => navigate(target, true)} doLogin={login} />
+        {/* Once logged in, the app goes on to the page asked for (?next=), see App. */}
+        <LoginForm onDone={() => {}} doLogin={login} />
         <div class="login-lang" role="group" aria-label={t('language')}>
           {LOCALES.map((l) => (
             <button type="button" class={`btn btn-link ${locale.value === l.code ? 'active' : ''}`} aria-pressed={locale.value === l.code}
