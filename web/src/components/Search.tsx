@@ -20,6 +20,7 @@ export function GlobalSearch() {
   const input = useRef<HTMLInputElement>(null);
   const ctrl = useRef<AbortController | null>(null);
   const timer = useRef<ReturnType<typeof setTimeout>>();
+  const blurTimer = useRef<ReturnType<typeof setTimeout>>();
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -34,6 +35,7 @@ export function GlobalSearch() {
   }, []);
 
   function run(text: string) {
+    clearTimeout(blurTimer.current);
     setQ(text);
     clearTimeout(timer.current);
     ctrl.current?.abort();
@@ -89,8 +91,11 @@ export function GlobalSearch() {
         placeholder={t('search_placeholder')}
         value={q}
         onInput={(e) => run((e.target as HTMLInputElement).value)}
-        onFocus={() => hits && q && setOpen(true)}
-        onBlur={() => setTimeout(() => setOpen(false), 150)}
+        onFocus={() => {
+          clearTimeout(blurTimer.current);
+          if (hits && q) setOpen(true);
+        }}
+        onBlur={() => (blurTimer.current = setTimeout(() => setOpen(false), 150))}
         onKeyDown={(e) => {
           if (e.key === 'ArrowDown') { e.preventDefault(); setActive((a) => Math.min(a + 1, flat.length - 1)); }
           else if (e.key === 'ArrowUp') { e.preventDefault(); setActive((a) => Math.max(a - 1, 0)); }

@@ -177,6 +177,7 @@ export function RefPicker(p: InputProps) {
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
   const seq = useRef(0);
+  const blurTimer = useRef<ReturnType<typeof setTimeout>>();
   const inputRef = useRef<HTMLInputElement>(null);
   useEffect(() => {
     if (p.autoFocus) inputRef.current?.focus();
@@ -235,14 +236,17 @@ export function RefPicker(p: InputProps) {
           autoComplete="off"
           value={text ?? current ?? ''}
           placeholder={users.value && target.name === 'users' ? '' : '…'}
-          onFocus={() => text === null && find('')}
+          onFocus={() => {
+            clearTimeout(blurTimer.current);
+            if (text === null) find('');
+          }}
           onInput={(e) => {
             const v = (e.target as HTMLInputElement).value;
             setText(v);
             if (!v) p.onInput('');
             find(v.trim());
           }}
-          onBlur={() => setTimeout(() => { setOpen(false); setText(null); }, 150)}
+          onBlur={() => (blurTimer.current = setTimeout(() => { setOpen(false); setText(null); }, 150))}
           onKeyDown={(e) => {
             if (e.key === 'ArrowDown') { e.preventDefault(); setOpen(true); setActive((a) => Math.min(a + 1, options.length - 1)); }
             else if (e.key === 'ArrowUp') { e.preventDefault(); setActive((a) => Math.max(a - 1, 0)); }

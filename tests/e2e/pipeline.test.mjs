@@ -1,0 +1,71 @@
+// The pipeline board: dragging a card changes the stage through the API; the
+// stage menu does the same from the keyboard; a card someone else changed first
+// is refused with a clear message and the board shows the truth.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setup, login, shot } from './browser.mjs';
+
+let s, page, token;
+before(async () => {
+  s = await setup({ customers: 300 });
+  page = s.page;
+  token = await s.srv.login();
+  await login(page, s.srv.url);
+});
+after(async () => {
+  assert.deepEqual(s?.errors ?? [], []);
+  await s?.stop();
+});
+const api = (method, path, json, headers) => s.srv.call(method, `/api/v1${path}`, { token, json, headers });
+const column = (stage) => page.locator(`.column[data-stage=${stage}]`);
+
+test('columns show the open deals of each stage with their count', async () => {
+  await page.goto(s.url('/pipeline'));
+  await column('prospecting').locator('.kcard').first().waitFor();
+  const n = (await api('GET', '/opportunities?stage=proposal&count=1&limit=1')).body.total;
+  await column('proposal').locator('.column-figures', { hasText: `${n} 个商机` }).waitFor();
+  await shot(page, 'pipeline');
+});
+
+test('dragging a card to another column changes its stage', async () => {
+  const card = column('prospecting').locator('.kcard').first();
+  const id = Number(await card.getAttribute('data-id'));
+  await card.dragTo(column('qualification'));
+  await column('qualification').locator(`.kcard[data-id="${id}"]`).waitFor();
+  await page.locator('.toast', { hasText: '需求确认' }).waitFor();
+  const r = await api('GET', `/opportunities/${id}`);
+  assert.equal(r.body.stage, 'qualification');
+  assert.equal(await column('prospecting').locator(`.kcard[data-id="${id}"]`).count(), 0);
+});
+
+test('the stage menu on a card moves it from the keyboard', async () => {
+  const card = column('qualification').locator('.kcard').first();
+  const id = Number(await card.getAttribute('data-id'));
+  await card.locator('select').focus();
+  await card.locator('select').selectOption('closed_won');
+  await column('closed_won').locator(`.kcard[data-id="${id}"]`).waitFor();
+  await page.locator('.toast', { hasText: '赢单' }).waitFor();
+  const r = await api('GET', `/opportunities/${id}`);
+  assert.equal(r.body.stage, 'closed_won');
+  assert.equal(r.body.status, 'won', 'the server sets the status from the stage');
+});
+
+test('a card that someone else changed first is not moved, and the reason is shown', async () => {
+  const card = column('needs_analysis').locator('.kcard').first();
+  const id = Number(await card.getAttribute('data-id'));
+  const name = (await card.locator('.kcard-title').textContent()).trim();
+  const cur = (await api('GET', `/opportunities/${id}`)).body;
+  // Meanwhile a colleague moves it to negotiation.
+  const other = await api('PATCH', `/opportunities/${id}`, { stage: 'negotiation' }, { 'if-match': `"${cur.version}"` });
+  assert.equal(other.status, 200);
+  await card.dragTo(column('proposal'));
+  const alert = page.locator('.conflict[role=alert]');
+  await alert.waitFor();
+  const text = await alert.textContent();
+  assert.match(text, new RegExp(`其他人已先修改了“${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}”`));
+  assert.match(text, /商务谈判/);
+  await column('negotiation').locator(`.kcard[data-id="${id}"]`).waitFor();
+  assert.equal(await column('proposal').locator(`.kcard[data-id="${id}"]`).count(), 0);
+  assert.equal((await api('GET', `/opportunities/${id}`)).body.stage, 'negotiation', 'the colleague’s change stands');
+  await shot(page, 'pipeline-conflict');
+});
