@@ -87,7 +87,7 @@ test('the dashboard draws its charts from the aggregate API (or says the server 
   }
   for (const name of ['月度收入', '各阶段进行中商机', '新线索来源（近 90 天）', '未结工单（按状态与优先级）']) {
     const chart = page.getByRole('img', { name });
-    await chart.locator('svg path').first().waitFor();
+    await chart.locator('svg path').first().waitFor({ state: 'attached' });
   }
   const open = (await api('GET', '/opportunities?status=open&count=1&limit=1')).body.total;
   assert.ok(open > 0);

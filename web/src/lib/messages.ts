@@ -156,6 +156,7 @@ export const en = {
   dash_unavailable: 'Charts need the aggregate API (GET /api/v1/{entity}/aggregate), which this server does not offer yet.',
   dash_count: 'Count',
   dash_amount: 'Amount',
+  not_set: 'Not set',
 };
 
 export type MessageKey = keyof typeof en;
@@ -310,6 +311,7 @@ export const zh: Record<MessageKey, string> = {
   dash_unavailable: '图表需要汇总接口（GET /api/v1/{entity}/aggregate），当前服务器尚未提供。',
   dash_count: '数量',
   dash_amount: '金额',
+  not_set: '未填写',
 };
 
 /** Chinese names of enum values; keys are "entity.field.value", "field.value" or "value" (most specific wins). */

@@ -104,7 +104,7 @@ export function DashboardPage() {
     series: [{
       type: 'pie', radius: ['45%', '72%'], center: ['35%', '50%'], avoidLabelOverlap: true,
       label: { show: false },
-      data: leads.map((x) => ({ name: x.key ? enumLabel('leads', 'source', x.key) : t('empty_value'), value: x.value })),
+      data: leads.map((x) => ({ name: x.key ? enumLabel('leads', 'source', x.key) : t('not_set'), value: x.value })),
     }],
   };
   const priorityColor: Record<string, string> = { low: '#94a3b8', normal: '#2563eb', high: '#d97706', urgent: '#dc2626' };
