@@ -61,7 +61,7 @@ test('switching to English translates every label and formats money and dates fo
   assert.match(closeDate, /^[A-Z][a-z]{2} \d{1,2}, \d{4}$/, 'an English date');
   assert.equal(await page.locator('[data-field=stage] dd .badge').textContent(), { prospecting: 'Prospecting', qualification: 'Qualification', needs_analysis: 'Needs analysis', proposal: 'Proposal', negotiation: 'Negotiation', closed_won: 'Closed won', closed_lost: 'Closed lost' }[opp.stage]);
   // No Chinese is left in the page's own labels (record data may be Chinese).
-  const labels = await page.locator('nav.nav, .card-title, dt, .topbar button, .quicklog-buttons').allTextContents();
+  const labels = await page.locator('nav.nav a, nav.nav h2, .card-title, dt, .topbar button, .quicklog-buttons, .crumbs').allTextContents();
   assert.deepEqual(labels.filter((x) => /[\u4e00-\u9fff]/.test(x)), []);
   await shot(page, 'opportunity-en');
   await page.reload();

@@ -15,11 +15,11 @@ import { PipelinePage } from './pages/Pipeline';
 // ECharts is big: the dashboard and its charts load only when opened.
 const DashboardPage = lazy(() => import('./pages/Dashboard').then((m) => ({ default: m.DashboardPage })));
 
-function LanguageSwitch() {
+function LanguageSwitch({ id }: { id?: string }) {
   return (
     <label class="lang">
       <span class="sr-only">{t('language')}</span>
-      <select aria-label={t('language')} value={locale.value} onChange={(e) => setLanguage((e.target as HTMLSelectElement).value as any)}>
+      <select id={id} aria-label={t('language')} value={locale.value} onChange={(e) => setLanguage((e.target as HTMLSelectElement).value as any)}>
         {LOCALES.map((l) => (
           <option value={l.code} key={l.code} lang={l.code}>{l.name}</option>
         ))}
@@ -49,6 +49,10 @@ function Nav({ current, onGo }: { current: string; onGo: () => void }) {
           <ul>{g.entities.map((e) => item(`/${e.name}`, entityLabel(e)))}</ul>
         </div>
       ))}
+      <div class="nav-foot mobile-only">
+        <LanguageSwitch id="lang-menu" />
+        <button class="btn btn-ghost" onClick={logout}>{t('sign_out')}</button>
+      </div>
     </nav>
   );
 }
@@ -121,7 +125,7 @@ export function App({ ready }: { ready: boolean }) {
           <span class="brand-name">Kehu</span>
         </Link>
         <GlobalSearch />
-        <div class="topbar-right">
+        <div class="topbar-right desktop-only">
           <LanguageSwitch />
           <span class="whoami" title={u.username}>{u.display_name ?? u.username}</span>
           <button class="btn btn-ghost" onClick={logout}>{t('sign_out')}</button>
