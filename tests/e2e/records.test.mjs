@@ -160,3 +160,29 @@ test('bulk assign and bulk archive act on the selected rows', async () => {
   await page.locator('.empty').waitFor();
   for (const c of made) assert.ok((await api('GET', `/contacts/${c.id}`)).body.archived_at, 'archived');
 });
+
+test('an account lists its contacts; a contact added from there belongs to it; archive and restore', async () => {
+  const acc = (await api('POST', '/accounts', { name: '关联列表测试有限公司', city: '成都' })).body;
+  await page.goto(s.url(`/accounts/${acc.id}`));
+  await page.getByRole('heading', { level: 1, name: '关联列表测试有限公司' }).waitFor();
+  await page.getByRole('tab', { name: '联系人' }).click();
+  await page.getByRole('tabpanel').getByText('暂无。').waitFor();
+  await page.getByRole('tabpanel').getByRole('link', { name: '+ 新建联系人' }).click();
+  await page.waitForURL(/\/contacts\/new\?account_id=\d+$/);
+  assert.equal(await page.locator('#new-account_id').inputValue(), '关联列表测试有限公司', 'the account is filled in');
+  await page.locator('#new-name').fill('关联联系人');
+  await page.getByRole('button', { name: '创建' }).click();
+  await page.waitForURL(/\/contacts\/\d+$/);
+  await page.locator('[data-field=account_id] dd a', { hasText: '关联列表测试有限公司' }).click();
+  await page.waitForURL(new RegExp(`/accounts/${acc.id}$`));
+  await page.getByRole('tab', { name: '联系人' }).click();
+  await page.getByRole('tabpanel').getByRole('link', { name: '关联联系人' }).waitFor();
+
+  page.once('dialog', (d) => d.accept());
+  await page.getByRole('button', { name: '归档' }).click();
+  await page.locator('h1 .badge', { hasText: '已归档' }).waitFor();
+  assert.ok((await api('GET', `/accounts/${acc.id}`)).body.archived_at);
+  await page.getByRole('button', { name: '恢复' }).click();
+  await page.locator('h1 .badge').waitFor({ state: 'detached' });
+  assert.equal((await api('GET', `/accounts/${acc.id}`)).body.archived_at, null);
+});
