@@ -154,6 +154,16 @@ test('bulk assign and bulk archive act on the selected rows', async () => {
   for (const c of made.slice(0, 2)) assert.equal((await api('GET', `/contacts/${c.id}`)).body.owner_id, users[0].id);
   assert.equal((await api('GET', `/contacts/${made[2].id}`)).body.owner_id, 1, 'the unselected one keeps its owner');
 
+  // Bulk edit: any editable field, with the field's own input.
+  await page.getByRole('checkbox', { name: '选择 批量三' }).check();
+  await page.getByRole('button', { name: '批量修改' }).click();
+  await page.locator('#bulk-field').selectOption('status');
+  await page.locator('#bulk-value').selectOption('inactive');
+  await page.getByRole('button', { name: '应用到 1 条' }).click();
+  await page.locator('.toast', { hasText: '成功 1 条，失败 0 条' }).waitFor();
+  assert.equal((await api('GET', `/contacts/${made[2].id}`)).body.status, 'inactive');
+  assert.equal((await api('GET', `/contacts/${made[0].id}`)).body.status, 'active');
+
   page.once('dialog', (d) => d.accept());
   await page.getByRole('checkbox', { name: '选择本页全部' }).check();
   await page.getByRole('button', { name: '归档', exact: true }).click();
