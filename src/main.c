@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "domain/auth.h"
 #include "model/entity.h"
+#include "store/store.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -45,6 +46,7 @@ int main(int argc, char **argv)
 		if (strcmp(argv[1], commands[i].name))
 			continue;
 		kh_log_init();
+		kh_store_global_init();
 		if (kh_clock_from_env()) {
 			fprintf(stderr, "kehu: KEHU_NOW is not an ISO 8601 date-time\n");
 			return 2;

@@ -74,20 +74,35 @@ static enum kh_err sync_entity(struct kh_db *db, const struct kh_entity *e)
 				kh_info("schema: added column %s.%s", e->name, e->fields[i].name);
 		}
 	}
+	if (!err)
+		err = kh_schema_indexes(db, e, 1);
+	kh_buf_release(&sql);
+	return err;
+}
+
+enum kh_err kh_schema_indexes(struct kh_db *db, const struct kh_entity *e, int create)
+{
+	struct kh_buf sql = KH_BUF_INIT;
+	enum kh_err err = KH_OK;
 	/* An index on (field, id) serves both the filter and keyset paging in the
 	 * same order; unique fields get a unique index as the last line of defence
-	 * behind validation. */
+	 * behind validation. Unique indexes are never dropped: they guard data. */
 	for (int i = 1; !err && i < e->nfields; i++) {
 		const struct kh_field *f = &e->fields[i];
 		if (!(f->flags & (KH_F_INDEXED | KH_F_UNIQUE)))
 			continue;
 		kh_buf_reset(&sql);
-		if (f->flags & KH_F_UNIQUE)
+		if (f->flags & KH_F_UNIQUE) {
+			if (!create)
+				continue;
 			kh_buf_addf(&sql, "CREATE UNIQUE INDEX IF NOT EXISTS ux_%s_%s ON %s (%s)", e->name, f->name,
 				    e->name, f->name);
-		else
+		} else if (create) {
 			kh_buf_addf(&sql, "CREATE INDEX IF NOT EXISTS ix_%s_%s ON %s (%s, id)", e->name, f->name,
 				    e->name, f->name);
+		} else {
+			kh_buf_addf(&sql, "DROP INDEX IF EXISTS ix_%s_%s", e->name, f->name);
+		}
 		err = sql.err ? sql.err : kh_db_exec(db, sql.data, NULL, 0);
 	}
 	kh_buf_release(&sql);

@@ -8,6 +8,13 @@ static const struct kh_store_ops *const drivers[] = {
 	&kh_sqlite_ops,
 };
 
+void kh_store_global_init(void)
+{
+	for (size_t i = 0; i < sizeof drivers / sizeof drivers[0]; i++)
+		if (drivers[i]->global_init)
+			drivers[i]->global_init();
+}
+
 enum kh_err kh_db_open(const char *location, int create, struct kh_db **out, char *msg, size_t msglen)
 {
 	for (size_t i = 0; i < sizeof drivers / sizeof drivers[0]; i++)

@@ -53,7 +53,8 @@ struct kh_store_ops {
 	enum kh_err (*open)(const char *location, int create, struct kh_db **out, char *msg, size_t msglen);
 	void (*close)(struct kh_db *db);
 
-	/* Runs sql with params; the caller reads rows with next/col and must call end. */
+	/* Runs sql with params; the caller reads rows with next/col and must call end.
+	 * The parameters' text must stay valid until end: it is not copied. */
 	enum kh_err (*query)(struct kh_db *db, const char *sql, const struct kh_val *params, int n,
 			     struct kh_rows **rows);
 	/* 1 when a row is ready, 0 at the end, or -(enum kh_err) on failure. */
@@ -86,6 +87,12 @@ struct kh_store_ops {
 	enum kh_err (*search)(struct kh_db *db, const char *q, int limit, struct kh_rows **rows);
 	/* Called once after the schema is created or migrated (search tables etc.). */
 	enum kh_err (*prepare_schema)(struct kh_db *db);
+	/* Tunes the connection for loading millions of rows (on = 1) or back (0,
+	 * which also completes deferred work such as search indexing: call it
+	 * before the load's last commit). */
+	enum kh_err (*bulk)(struct kh_db *db, int on);
+	/* Process-wide set-up, before any connection is opened. */
+	void (*global_init)(void);
 };
 
 /* Search documents are keyed by entity and id in one integer. */
@@ -100,6 +107,9 @@ struct kh_db {
 	const struct kh_store_ops *ops;
 	int in_tx;
 };
+
+/* Sets up every driver; call once at start, before any other store call. */
+void kh_store_global_init(void);
 
 /* Finds the driver for a location and opens it. */
 enum kh_err kh_db_open(const char *location, int create, struct kh_db **out, char *msg, size_t msglen);
