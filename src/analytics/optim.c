@@ -114,7 +114,7 @@ enum kh_err kh_optim_bfgs(kh_objective f, void *ctx, double *x, int n, double gt
 	double h[KH_OPTIM_MAXN * KH_OPTIM_MAXN], g[KH_OPTIM_MAXN], gn[KH_OPTIM_MAXN];
 	double d[KH_OPTIM_MAXN], xn[KH_OPTIM_MAXN], s[KH_OPTIM_MAXN], y[KH_OPTIM_MAXN];
 	double hy[KH_OPTIM_MAXN];
-	int evals = 0, it, converged = 0, fresh = 1;
+	int evals = 0, it, converged = 0, fresh = 1, stall = 0;
 	if (n < 1 || n > KH_OPTIM_MAXN)
 		return KH_EINVAL;
 	double fx = eval(f, ctx, x, g, &evals);
@@ -126,6 +126,14 @@ enum kh_err kh_optim_bfgs(kh_objective f, void *ctx, double *x, int n, double gt
 			gmax = fmax(gmax, fabs(g[i]));
 		if (gmax < gtol) {
 			converged = 1;
+			break;
+		}
+		/* A sum of many terms has rounding noise that can hide the last
+		 * digits of the gradient: three steps in a row that change f by
+		 * less than 1e-14 relative, with the gradient near the tolerance,
+		 * are convergence too. */
+		if (stall >= 3) {
+			converged = gmax < 1e3 * gtol;
 			break;
 		}
 		if (fresh) {
@@ -183,6 +191,7 @@ enum kh_err kh_optim_bfgs(kh_objective f, void *ctx, double *x, int n, double gt
 		}
 		memcpy(x, xn, sizeof(double) * n);
 		memcpy(g, gn, sizeof(double) * n);
+		stall = fx - fn <= 1e-14 * fabs(fx) ? stall + 1 : 0;
 		fx = fn;
 		if (!(sy > 1e-10 * sqrt(ss * yy))) {
 			/* No usable curvature information: restart. */

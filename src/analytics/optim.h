@@ -37,7 +37,10 @@ enum kh_err kh_optim_nelder_mead(kh_objective f, void *ctx, double *x, int n, do
  * and a backtracking line search with the Armijo condition; the inverse
  * Hessian approximation is reset to a scaled identity when the curvature
  * condition fails. Stops when the largest gradient component is below gtol,
- * or after max_iter iterations. x is the start and receives the minimiser. */
+ * or after max_iter iterations. Rounding noise in a long likelihood sum can
+ * keep the gradient a little above gtol after f has stopped changing, so three
+ * steps in a row that change f by under 1e-14 relative also stop it, counted
+ * as converged if the gradient is below 1000 gtol. x is the start and receives the minimiser. */
 enum kh_err kh_optim_bfgs(kh_objective f, void *ctx, double *x, int n, double gtol,
 			  int max_iter, struct kh_optim_result *res);
 

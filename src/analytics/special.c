@@ -41,7 +41,7 @@ double kh_log_hyp2f1(double a, double b, double c, double z)
 		/* Once the terms shrink, the rest of the series is below
 		 * term * ratio / (1 - ratio) for the current term ratio, which tends
 		 * to z from above; stop when that tail is negligible. */
-		if (term < sum * 1e-17 && (a + k) * (b + k) <= (c + k) * (k + 1)) {
+		if (term < sum * 1e-17) {
 			double ratio = (a + k + 1) * (b + k + 1) / ((c + k + 1) * (k + 2)) * z;
 			if (ratio < 1 && term * ratio / (1 - ratio) < sum * 1e-17)
 				return lscale + log(sum);

@@ -126,12 +126,60 @@ static void bgnbd_cdnow(void **state)
 	assert_near(e, 1.226, 0.002);
 }
 
+/* Pareto/NBD on the CDNOW sample: Fader, Hardie & Lee's MATLAB note reports
+ * r = 0.5533, alpha = 10.5776, s = 0.6061, beta = 11.6650, LL = -9595.0 on
+ * unrounded times; this summary rounds times to 0.01 week. */
+static void pnbd_cdnow(void **state)
+{
+	(void)state;
+	AT_SKIP_UNLESS(at_read_cdnow_summary(&cdnow) == 0);
+	struct kh_pnbd m;
+	assert_int_equal(kh_pnbd_fit(&m, cdnow.x, cdnow.t, cdnow.T, cdnow.n), KH_OK);
+	printf("Pareto/NBD r=%.6f alpha=%.6f s=%.6f beta=%.6f LL=%.4f (se %.4f %.4f %.4f %.4f) it=%d conv=%d\n",
+	       m.r, m.alpha, m.s, m.beta, m.info.loglik, m.se[0], m.se[1], m.se[2], m.se[3],
+	       m.info.iterations, m.info.converged);
+	printf("P(alive|2,30.43,38.86)=%.4f E[Y(39)]=%.4f\n", kh_pnbd_p_alive(&m, 2, 30.43, 38.86),
+	       kh_pnbd_expected(&m, 39, 2, 30.43, 38.86));
+	assert_rel(m.r, 0.5533, 1e-3);
+	assert_rel(m.alpha, 10.5776, 1e-3);
+	assert_rel(m.s, 0.6061, 1e-3);
+	assert_rel(m.beta, 11.6689, 1e-3);
+	assert_near(m.info.loglik, -9595.0, 0.1);
+}
+
+/* Gamma-Gamma on the CDNOW sample's 946 repeat customers, m_x the mean value of
+ * their repeat purchases in the calibration period: Fader & Hardie's note
+ * reports p = 6.25, q = 3.74, gamma = 15.44. */
+static void gamma_gamma_cdnow(void **state)
+{
+	(void)state;
+	AT_SKIP_UNLESS(at_read_cdnow_sample(&cdtx) == 0);
+	struct kh_txns t = {cdtx.n, cdtx.cust, cdtx.day, cdtx.amount, NULL};
+	struct kh_summary s;
+	assert_int_equal(kh_summary_build(&s, &t, 2357, at_days(1997, 9, 30), 0, KH_DAYS_PER_WEEK),
+			 KH_OK);
+	struct kh_gamma_gamma g;
+	assert_int_equal(kh_gg_fit(&g, s.frequency, s.monetary, s.n), KH_OK);
+	printf("Gamma-Gamma p=%.6f q=%.6f gamma=%.6f LL=%.4f (se %.4f %.4f %.4f) n=%zu\n", g.p, g.q,
+	       g.gamma, g.info.loglik, g.se[0], g.se[1], g.se[2], g.info.n);
+	printf("it=%d conv=%d\n", g.info.iterations, g.info.converged);
+	assert_int_equal(g.info.n, 946);
+	assert_true(g.info.converged);
+	assert_near(g.p, 6.25, 0.005);
+	assert_near(g.q, 3.74, 0.005);
+	assert_near(g.gamma, 15.44, 0.005);
+	assert_near(kh_gg_loglik(&g, s.frequency, s.monetary, s.n), g.info.loglik, 1e-6);
+	kh_summary_release(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(summary_small_example),
 		cmocka_unit_test(summary_matches_cdnow),
 		cmocka_unit_test(bgnbd_cdnow),
+		cmocka_unit_test(pnbd_cdnow),
+		cmocka_unit_test(gamma_gamma_cdnow),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
