@@ -162,13 +162,230 @@ static void gamma_gamma_cdnow(void **state)
 	assert_int_equal(kh_gg_fit(&g, s.frequency, s.monetary, s.n), KH_OK);
 	printf("Gamma-Gamma p=%.6f q=%.6f gamma=%.6f LL=%.4f (se %.4f %.4f %.4f) n=%zu\n", g.p, g.q,
 	       g.gamma, g.info.loglik, g.se[0], g.se[1], g.se[2], g.info.n);
-	printf("it=%d conv=%d\n", g.info.iterations, g.info.converged);
 	assert_int_equal(g.info.n, 946);
 	assert_true(g.info.converged);
 	assert_near(g.p, 6.25, 0.005);
 	assert_near(g.q, 3.74, 0.005);
 	assert_near(g.gamma, 15.44, 0.005);
 	assert_near(kh_gg_loglik(&g, s.frequency, s.monetary, s.n), g.info.loglik, 1e-6);
+	kh_summary_release(&s);
+}
+
+/* Simulated customers: each row is x, t_x, T after a calibration period of
+ * T units from the first purchase, then the purchases in a holdout of H units
+ * and whether the customer is still alive at T. */
+#define SIM_N 40000
+static uint32_t sx[SIM_N], shold[SIM_N];
+static double st[SIM_N], sT[SIM_N];
+static int salive[SIM_N];
+
+/* BG/NBD: Poisson purchases at rate lambda ~ Gamma(r, alpha); after each
+ * repeat purchase the customer drops out with probability p ~ Beta(a, b). */
+static void simulate_bgnbd(struct at_rng *g, size_t n, double r, double alpha, double a, double b,
+			   double H)
+{
+	for (size_t i = 0; i < n; i++) {
+		double lam = at_gamma(g, r, alpha), p = at_beta(g, a, b);
+		double T = 26 + 26 * at_unif(g), t = 0, last = 0;
+		uint32_t x = 0, h = 0;
+		int alive = 1;
+		for (;;) {
+			t += at_exp(g, lam);
+			if (t > T + H)
+				break;
+			if (t <= T) {
+				x++;
+				last = t;
+			} else {
+				h++;
+			}
+			if (at_unif(g) < p) {
+				if (t <= T)
+					alive = 0;
+				break;
+			}
+		}
+		sx[i] = x;
+		st[i] = last;
+		sT[i] = T;
+		shold[i] = h;
+		salive[i] = alive;
+	}
+}
+
+static void bgnbd_recovers_simulated(void **state)
+{
+	(void)state;
+	struct at_rng g;
+	at_rng_seed(&g, 42);
+	const double r = 0.5, alpha = 6, a = 0.7, b = 2.5, H = 39;
+	simulate_bgnbd(&g, SIM_N, r, alpha, a, b, H);
+	struct kh_bgnbd m;
+	assert_int_equal(kh_bgnbd_fit(&m, sx, st, sT, SIM_N), KH_OK);
+	printf("sim BG/NBD r=%.4f(%.4f) alpha=%.4f(%.4f) a=%.4f(%.4f) b=%.4f(%.4f)\n", m.r, m.se[0],
+	       m.alpha, m.se[1], m.a, m.se[2], m.b, m.se[3]);
+	assert_true(m.info.converged);
+	/* Each estimate within 4 standard errors of the truth, and the
+	 * standard errors small enough for that to mean something. */
+	const double truth[4] = {r, alpha, a, b}, est[4] = {m.r, m.alpha, m.a, m.b};
+	for (int k = 0; k < 4; k++) {
+		assert_near(est[k], truth[k], 4 * m.se[k]);
+		assert_true(m.se[k] < 0.15 * truth[k]);
+	}
+	/* The predictions under the true parameters against what the simulated
+	 * customers did: holdout purchases, the share still alive at T, and
+	 * the purchases of new customers up to T. */
+	struct kh_bgnbd tm = {.r = r, .alpha = alpha, .a = a, .b = b};
+	double e = 0, got = 0, pa = 0, alive = 0, en = 0, xn = 0;
+	for (size_t i = 0; i < SIM_N; i++) {
+		e += kh_bgnbd_expected(&tm, H, sx[i], st[i], sT[i]);
+		got += shold[i];
+		pa += kh_bgnbd_p_alive(&tm, sx[i], st[i], sT[i]);
+		alive += salive[i];
+		en += kh_bgnbd_expected_new(&tm, sT[i]);
+		xn += sx[i];
+	}
+	printf("holdout expected %.1f actual %.0f; alive expected %.1f actual %.0f; new %.1f vs %.0f\n",
+	       e, got, pa, alive, en, xn);
+	assert_near(e, got, 0.03 * got);
+	assert_near(pa, alive, 0.015 * alive);
+	assert_near(en, xn, 0.03 * xn);
+}
+
+/* Pareto/NBD: Poisson purchases at rate lambda ~ Gamma(r, alpha) during an
+ * exponential lifetime with rate mu ~ Gamma(s, beta). */
+static void pnbd_recovers_simulated(void **state)
+{
+	(void)state;
+	struct at_rng g;
+	at_rng_seed(&g, 7);
+	const double r = 0.6, alpha = 8, s = 0.8, beta = 10, H = 39;
+	const size_t n = 10000;
+	for (size_t i = 0; i < n; i++) {
+		double lam = at_gamma(&g, r, alpha), mu = at_gamma(&g, s, beta);
+		double tau = at_exp(&g, mu), T = 26 + 26 * at_unif(&g), t = 0, last = 0;
+		uint32_t x = 0, h = 0;
+		for (;;) {
+			t += at_exp(&g, lam);
+			if (t > tau || t > T + H)
+				break;
+			if (t <= T) {
+				x++;
+				last = t;
+			} else {
+				h++;
+			}
+		}
+		sx[i] = x;
+		st[i] = last;
+		sT[i] = T;
+		shold[i] = h;
+		salive[i] = tau > T;
+	}
+	struct kh_pnbd m;
+	assert_int_equal(kh_pnbd_fit(&m, sx, st, sT, n), KH_OK);
+	printf("sim Pareto/NBD r=%.4f(%.4f) alpha=%.4f(%.4f) s=%.4f(%.4f) beta=%.4f(%.4f)\n", m.r,
+	       m.se[0], m.alpha, m.se[1], m.s, m.se[2], m.beta, m.se[3]);
+	const double truth[4] = {r, alpha, s, beta}, est[4] = {m.r, m.alpha, m.s, m.beta};
+	for (int k = 0; k < 4; k++) {
+		assert_near(est[k], truth[k], 4 * m.se[k]);
+		assert_true(m.se[k] < 0.5 * truth[k]);
+	}
+	struct kh_pnbd tm = {.r = r, .alpha = alpha, .s = s, .beta = beta};
+	double e = 0, got = 0, pa = 0, alive = 0;
+	for (size_t i = 0; i < n; i++) {
+		e += kh_pnbd_expected(&tm, H, sx[i], st[i], sT[i]);
+		got += shold[i];
+		pa += kh_pnbd_p_alive(&tm, sx[i], st[i], sT[i]);
+		alive += salive[i];
+	}
+	printf("holdout expected %.1f actual %.0f; alive expected %.1f actual %.0f\n", e, got, pa,
+	       alive);
+	assert_near(e, got, 0.05 * got);
+	assert_near(pa, alive, 0.03 * alive);
+}
+
+/* Gamma-Gamma: nu ~ Gamma(q, gamma) per customer, transaction values
+ * ~ Gamma(p, nu); m_x the mean of x of them. */
+static void gamma_gamma_recovers_simulated(void **state)
+{
+	(void)state;
+	struct at_rng g;
+	at_rng_seed(&g, 99);
+	const double p = 5, q = 3, gam = 20;
+	static double mx[SIM_N], truemean[SIM_N];
+	for (size_t i = 0; i < SIM_N; i++) {
+		double nu = at_gamma(&g, q, gam), sum = 0;
+		uint32_t x = 1 + (uint32_t)(at_unif(&g) * 6);
+		for (uint32_t k = 0; k < x; k++)
+			sum += at_gamma(&g, p, nu);
+		sx[i] = x;
+		mx[i] = sum / x;
+		truemean[i] = p / nu;
+	}
+	struct kh_gamma_gamma m;
+	assert_int_equal(kh_gg_fit(&m, sx, mx, SIM_N), KH_OK);
+	printf("sim Gamma-Gamma p=%.4f(%.4f) q=%.4f(%.4f) gamma=%.4f(%.4f)\n", m.p, m.se[0], m.q,
+	       m.se[1], m.gamma, m.se[2]);
+	assert_true(m.info.converged);
+	assert_near(m.p, p, 4 * m.se[0]);
+	assert_near(m.q, q, 4 * m.se[1]);
+	assert_near(m.gamma, gam, 4 * m.se[2]);
+	/* The conditional expected spend is the posterior mean of p / nu:
+	 * on average it equals each customer's true mean spend. */
+	struct kh_gamma_gamma tm = {.p = p, .q = q, .gamma = gam};
+	double e = 0, tr = 0;
+	for (size_t i = 0; i < SIM_N; i++) {
+		e += kh_gg_expected_spend(&tm, sx[i], mx[i]);
+		tr += truemean[i];
+	}
+	assert_near(e, tr, 0.01 * tr);
+}
+
+/* CLV: on the CDNOW fits, CLV of a customer equals the discounted sum of the
+ * model's monthly expected purchases times the expected spend, a customer
+ * with more recent purchases is worth more, and the horizon and discount
+ * move it the right way. */
+static void clv_cdnow(void **state)
+{
+	(void)state;
+	AT_SKIP_UNLESS(at_read_cdnow_sample(&cdtx) == 0);
+	struct kh_txns t = {cdtx.n, cdtx.cust, cdtx.day, cdtx.amount, NULL};
+	struct kh_summary s;
+	assert_int_equal(kh_summary_build(&s, &t, 2357, at_days(1997, 9, 30), 0, KH_DAYS_PER_WEEK),
+			 KH_OK);
+	struct kh_bgnbd bg;
+	struct kh_gamma_gamma gg;
+	assert_int_equal(kh_bgnbd_fit(&bg, s.frequency, s.recency, s.T, s.n), KH_OK);
+	assert_int_equal(kh_gg_fit(&gg, s.frequency, s.monetary, s.n), KH_OK);
+	struct kh_clv_opts o = {KH_DAYS_PER_WEEK, 12, 0.01, 1};
+	static double clv[2357], pa[2357], ex[2357], sp[2357], clv2[2357];
+	assert_int_equal(kh_clv_compute(&bg, &gg, &o, s.frequency, s.recency, s.T, s.monetary, s.n,
+					clv, pa, ex, sp), KH_OK);
+	double total = 0;
+	for (size_t i = 0; i < s.n; i++) {
+		assert_true(clv[i] > 0 && clv[i] < ex[i] * sp[i]);
+		assert_near(pa[i], kh_bgnbd_p_alive(&bg, s.frequency[i], s.recency[i], s.T[i]), 1e-12);
+		total += clv[i];
+	}
+	/* Customer 0: the sum written out month by month. */
+	double month = KH_DAYS_PER_MONTH / KH_DAYS_PER_WEEK, prev = 0, want = 0;
+	for (int k = 1; k <= 12; k++) {
+		double e = kh_bgnbd_expected(&bg, k * month, s.frequency[0], s.recency[0], s.T[0]);
+		want += (e - prev) * sp[0] / pow(1.01, k);
+		prev = e;
+	}
+	assert_near(clv[0], want, 1e-9 * want);
+	assert_near(ex[0], prev, 1e-12);
+	/* No discount and a longer horizon both raise every CLV. */
+	o.monthly_discount = 0;
+	assert_int_equal(kh_clv_compute(&bg, &gg, &o, s.frequency, s.recency, s.T, s.monetary, s.n,
+					clv2, NULL, NULL, NULL), KH_OK);
+	for (size_t i = 0; i < s.n; i++) {
+		assert_true(clv2[i] > clv[i]);
+		assert_near(clv2[i], ex[i] * sp[i], 1e-9 * clv2[i]);
+	}
+	printf("CDNOW 12-month CLV total %.0f, customer 1: %.2f\n", total, clv[0]);
 	kh_summary_release(&s);
 }
 
@@ -180,6 +397,10 @@ int main(void)
 		cmocka_unit_test(bgnbd_cdnow),
 		cmocka_unit_test(pnbd_cdnow),
 		cmocka_unit_test(gamma_gamma_cdnow),
+		cmocka_unit_test(clv_cdnow),
+		cmocka_unit_test(bgnbd_recovers_simulated),
+		cmocka_unit_test(pnbd_recovers_simulated),
+		cmocka_unit_test(gamma_gamma_recovers_simulated),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
