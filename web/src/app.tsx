@@ -1,7 +1,7 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { lazy, Suspense } from 'preact/compat';
 import { entities, expired, login, logout, meta, setLanguage, user } from './lib/session';
-import { LOCALES, entityLabel, locale, t } from './lib/i18n';
+import { LOCALES, entityLabel, locale, singularLabel, t } from './lib/i18n';
 import { matchRoute, navigate, url } from './lib/router';
 import { navGroups } from './lib/nav';
 import { Dialog, Link, Loading, Toasts } from './components/ui';
@@ -79,9 +79,25 @@ export function App({ ready }: { ready: boolean }) {
       navigate(next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/login') ? next : '/', true);
     }
   }, [loggedIn, path]);
+  // A new page: its title in the tab, and focus on the main region (screen readers start there).
+  const first = useRef(true);
   useEffect(() => {
-    document.title = t('app_name');
-  }, [locale.value]);
+    if (!loggedIn) return;
+    const r = matchRoute(path, new Set(entities.value.keys()));
+    const e = 'entity' in r ? entities.value.get(r.entity) : undefined;
+    const name =
+      r.name === 'dashboard' ? t('dash_title')
+      : r.name === 'pipeline' ? t('pipeline_title')
+      : r.name === 'new' && e ? t('new_record', { entity: singularLabel(e) })
+      : r.name === 'list' && e ? entityLabel(e)
+      : '';
+    if (r.name !== 'record') document.title = name ? `${name} · Kehu` : t('app_name');
+  }, [path, loggedIn, locale.value]);
+  useEffect(() => {
+    if (!loggedIn) return;
+    if (first.current) first.current = false;
+    else document.getElementById('main')?.focus({ preventScroll: true });
+  }, [path, loggedIn]);
 
   if (!ready) return <Loading />;
   if (!loggedIn) return (<><LoginPage /><Toasts /></>);
