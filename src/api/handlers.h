@@ -21,5 +21,9 @@ enum kh_err kh_api_archive(struct kh_req *r);
 enum kh_err kh_api_restore(struct kh_req *r);
 enum kh_err kh_api_related(struct kh_req *r);
 enum kh_err kh_api_static(struct kh_req *r);
+enum kh_err kh_api_aggregate(struct kh_req *r);
+enum kh_err kh_api_summary(struct kh_req *r);
+enum kh_err kh_api_prefs_get(struct kh_req *r);
+enum kh_err kh_api_prefs_put(struct kh_req *r);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "api/handlers.h"
 #include "domain/read.h"
+#include "domain/summary.h"
 #include "domain/write.h"
 
 static void set_etag(struct kh_req *r, int64_t version)
@@ -24,13 +25,17 @@ static enum kh_err answer_record(struct kh_req *r, int64_t id)
 
 struct list_args {
 	struct kh_list_query *q;
+	struct kh_agg *g;
 	struct kh_req *r;
 };
 
 static void take_param(void *cls, const char *key, const char *value)
 {
 	struct list_args *a = cls;
-	kh_list_param(a->q, key, value, &a->r->arena, &a->r->ei);
+	if (a->g)
+		kh_agg_param(a->g, key, value, &a->r->arena, &a->r->ei);
+	else
+		kh_list_param(a->q, key, value, &a->r->arena, &a->r->ei);
 }
 
 static enum kh_err list(struct kh_req *r, const struct kh_entity *e, const struct kh_field *parent_ref)
@@ -39,14 +44,12 @@ static enum kh_err list(struct kh_req *r, const struct kh_entity *e, const struc
 	if (!q)
 		return KH_ENOMEM;
 	kh_list_init(q, e);
-	struct list_args a = {q, r};
+	struct list_args a = {q, NULL, r};
 	kh_req_args(r, take_param, &a);
 	if (parent_ref) {
-		if (q->nfilters && r->ei.code == KH_OK) {
-			for (int i = 0; i < q->nfilters; i++)
-				if (q->filters[i].f == parent_ref)
-					return kh_req_fail(r, KH_EINVAL, "%s is set by the path", parent_ref->name);
-		}
+		for (int i = 0; i < q->nfilters; i++)
+			if (q->filters[i].f == parent_ref)
+				return kh_req_fail(r, KH_EINVAL, "%s is set by the path", parent_ref->name);
 		if (kh_list_filter_eq(q, parent_ref, KH_VINT(r->id), &r->arena))
 			return kh_req_fail(r, KH_EINVAL, "too many filters");
 	}
@@ -70,6 +73,23 @@ enum kh_err kh_api_related(struct kh_req *r)
 	if (err)
 		return err;
 	return list(r, r->related, ref);
+}
+
+enum kh_err kh_api_aggregate(struct kh_req *r)
+{
+	struct kh_agg *g = kh_arena_alloc(&r->arena, sizeof *g);
+	if (!g)
+		return KH_ENOMEM;
+	kh_agg_init(g, r->entity);
+	struct list_args a = {NULL, g, r};
+	kh_req_args(r, take_param, &a);
+	enum kh_err err = kh_agg_finish(g, &r->arena, &r->ei);
+	return err ? err : kh_record_aggregate(&r->ctx, g, &r->jw);
+}
+
+enum kh_err kh_api_summary(struct kh_req *r)
+{
+	return kh_customer_summary(&r->ctx, r->entity, r->id, &r->jw);
 }
 
 enum kh_err kh_api_get(struct kh_req *r)

@@ -17,6 +17,7 @@
 #include "domain/write.h"
 #include "model/schema.h"
 #include "util/clock.h"
+#include "util/log.h"
 
 #define N_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #define DAY_US (86400LL * 1000000)
@@ -110,6 +111,7 @@ struct demo {
 	long done, total, in_batch;
 	int tty;
 	const char *stage;
+	int64_t stage_started;
 	int64_t *users, *reps, *agents;
 	int nusers, nreps, nagents;
 	int64_t ncampaigns, nproducts, naccounts, ncontacts, nopps;
@@ -137,6 +139,16 @@ static void progress(struct demo *d, int force)
 	fprintf(stderr, "\r[%s] %3d%% %-14s", bar, d->total ? (int)(100.0 * (double)d->done / (double)d->total) : 100,
 		d->stage);
 	fflush(stderr);
+}
+
+/* Moves to the next stage; with KEHU_LOG=debug, says how long the last one took. */
+static void set_stage(struct demo *d, const char *stage)
+{
+	int64_t now = kh_now();
+	if (d->stage && *d->stage)
+		kh_debug("demo: %s took %.2f s", d->stage, (double)(now - d->stage_started) / 1e6);
+	d->stage = stage;
+	d->stage_started = now;
 }
 
 static int fail(struct demo *d, const char *what)
@@ -297,7 +309,7 @@ static int gen_users(struct demo *d, int n)
 	d->agents = calloc((size_t)n, sizeof *d->agents);
 	if (!d->users || !d->reps || !d->agents)
 		return fail(d, "out of memory");
-	d->stage = "users";
+	set_stage(d, "users");
 	int64_t base;
 	if (kh_db_int(d->db, "SELECT COALESCE(MAX(id), 0) FROM users", NULL, 0, &base))
 		return fail(d, "users");
@@ -336,7 +348,7 @@ static int gen_campaigns(struct demo *d, int n)
 		"线上研讨会", "老客户回馈", "微信裂变活动", "展会邀约"};
 	static const char *const types[] = {"event", "advertising", "advertising", "event", "event", "email",
 		"webinar", "sms", "social", "event"};
-	d->stage = "campaigns";
+	set_stage(d, "campaigns");
 	for (int i = 0; i < n; i++) {
 		struct rec r;
 		rec_start(d, &r, "campaigns");
@@ -367,7 +379,7 @@ static int gen_campaigns(struct demo *d, int n)
 static int gen_products(struct demo *d)
 {
 	static const char *const grades[] = {"标准", "高级", "旗舰"};
-	d->stage = "products";
+	set_stage(d, "products");
 	d->nproducts = N_OF(demo_product_kinds) * N_OF(grades);
 	d->product_price = calloc((size_t)d->nproducts, sizeof *d->product_price);
 	if (!d->product_price)
@@ -401,7 +413,7 @@ static int gen_accounts(struct demo *d, int64_t n)
 		"customer", "prospect", "prospect", "partner"};
 	static const char *const sources[] = {"web", "referral", "trade_show", "partner", "cold_call", "advertising",
 		"wechat", "campaign"};
-	d->stage = "accounts";
+	set_stage(d, "accounts");
 	d->naccounts = n;
 	for (int64_t i = 0; i < n; i++) {
 		struct rec r;
@@ -452,7 +464,7 @@ static int gen_contacts(struct demo *d, int64_t n)
 		"行政部", "运营部"};
 	static const char *const sources[] = {"web", "referral", "trade_show", "wechat", "advertising", "social",
 		"phone", "campaign", "other"};
-	d->stage = "contacts";
+	set_stage(d, "contacts");
 	d->ncontacts = n;
 	d->contact_account = calloc((size_t)n, sizeof *d->contact_account);
 	if (!d->contact_account)
@@ -508,7 +520,7 @@ static int gen_leads(struct demo *d, int64_t n)
 	static const char *const sources[] = {"web", "web", "referral", "trade_show", "advertising", "social",
 		"wechat", "campaign", "cold_call"};
 	static const char *const ratings[] = {"hot", "warm", "warm", "cold", "cold"};
-	d->stage = "leads";
+	set_stage(d, "leads");
 	for (int64_t i = 0; i < n; i++) {
 		struct rec r;
 		struct person p;
@@ -548,7 +560,7 @@ static int gen_opportunities(struct demo *d, int64_t n)
 	static const char *const reasons[] = {"价格偏高", "选择了竞争对手", "预算取消", "需求变更", "没有决策人支持"};
 	static const char *const what[] = {"CRM 系统采购", "年度维保续约", "硬件扩容", "数据分析项目", "培训服务",
 		"门店数字化", "渠道合作", "Cloud migration"};
-	d->stage = "opportunities";
+	set_stage(d, "opportunities");
 	d->nopps = n;
 	for (int64_t i = 0; i < n; i++) {
 		struct rec r;
@@ -635,7 +647,7 @@ static int gen_order(struct demo *d, int64_t contact_index, int64_t day, double 
  * personal probability (beta across customers). */
 static int gen_orders(struct demo *d)
 {
-	d->stage = "orders";
+	set_stage(d, "orders");
 	for (int64_t i = 0; i < d->ncontacts; i++) {
 		if (!chance(&d->rng, 0.65))
 			continue;
@@ -659,7 +671,7 @@ static int gen_activities(struct demo *d, int64_t n)
 	static const char *const types[] = {"call", "call", "email", "meeting", "task", "note"};
 	static const char *const subjects[] = {"电话回访", "发送产品资料", "上门拜访", "跟进报价", "记录客户需求",
 		"确认交付时间", "Follow-up call", "季度业务回顾"};
-	d->stage = "activities";
+	set_stage(d, "activities");
 	for (int64_t i = 0; i < n; i++) {
 		struct rec r;
 		rec_start(d, &r, "activities");
@@ -694,7 +706,7 @@ static int gen_cases(struct demo *d, int64_t n)
 	static const char *const channels[] = {"phone", "phone", "email", "web", "wechat", "chat"};
 	static const char *const subjects[] = {"无法登录系统", "发票开具问题", "产品使用咨询", "物流延误", "产品质量投诉",
 		"退换货申请", "服务态度投诉", "功能建议", "账单金额疑问", "设备故障报修"};
-	d->stage = "cases";
+	set_stage(d, "cases");
 	for (int64_t i = 0; i < n; i++) {
 		struct rec r;
 		rec_start(d, &r, "cases");
@@ -758,7 +770,7 @@ int kh_cmd_demo(int argc, char **argv)
 	d->ctx = (struct kh_ctx){.db = d->db, .who = &d->who, .arena = &d->arena, .ei = &d->ei, .bulk = 1};
 	d->today = kh_now() / DAY_US;
 	d->tty = isatty(2);
-	d->stage = "";
+	set_stage(d, "");
 	int64_t n = customers;
 	int nusers = (int)(10 + n / 20000 > 200 ? 200 : 10 + n / 20000);
 	/* About 1.9 orders per buying customer, 1.6 lines per order. */
@@ -796,7 +808,7 @@ int kh_cmd_demo(int argc, char **argv)
 		rc = gen_activities(d, n / 2);
 	if (!rc)
 		rc = gen_cases(d, n / 20);
-	d->stage = "indexes";
+	set_stage(d, "indexes");
 	progress(d, 1);
 	for (int i = 0; !rc && i < kh_nentities && i < 64; i++)
 		if (dropped[i] && kh_schema_indexes(d->db, kh_entities[i], 1))
@@ -805,7 +817,7 @@ int kh_cmd_demo(int argc, char **argv)
 	for (int i = 0; !rc && i < kh_nentities; i++)
 		if (kh_bulk_finish(&d->ctx, kh_entities[i]))
 			rc = fail(d, kh_entities[i]->name);
-	d->stage = "search index";
+	set_stage(d, "search index");
 	progress(d, 1);
 	if (!rc && d->db->ops->bulk(d->db, 0))
 		rc = fail(d, "search index");
@@ -814,7 +826,7 @@ int kh_cmd_demo(int argc, char **argv)
 	if (rc)
 		kh_db_rollback(d->db);
 	d->done = d->total;
-	d->stage = rc ? "failed" : "done";
+	set_stage(d, rc ? "failed" : "done");
 	progress(d, 1);
 	if (d->tty)
 		fputc('\n', stderr);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "model/record_json.h"
+#include "model/query.h"
 
 enum kh_err kh_record_get(struct kh_ctx *ctx, const struct kh_entity *e, int64_t id, struct kh_jw *w,
 			  int64_t *version)
@@ -116,6 +117,52 @@ enum kh_err kh_record_list(struct kh_ctx *ctx, const struct kh_list_query *q, st
 		kh_jw_key(w, "total");
 		kh_jw_int(w, total);
 	}
+	kh_jw_obj_end(w);
+	return KH_OK;
+}
+
+enum kh_err kh_record_aggregate(struct kh_ctx *ctx, const struct kh_agg *g, struct kh_jw *w)
+{
+	struct kh_buf sql = KH_BUF_INIT;
+	int max = max_params(&g->q), n = 0;
+	struct kh_val *p = kh_arena_alloc(ctx->arena, (size_t)max * sizeof *p);
+	enum kh_err err = p ? kh_agg_sql(g, ctx->who, ctx->arena, &sql, p, &n, max) : KH_ENOMEM;
+	struct kh_rows *rows = NULL;
+	if (!err)
+		err = kh_db_query(ctx->db, sql.data, p, n, &rows);
+	kh_buf_release(&sql);
+	if (err)
+		return kh_errinfo_set(ctx->ei, err, "cannot aggregate %s", g->q.e->name);
+	int rc, count = 0;
+	kh_jw_obj(w);
+	kh_jw_key(w, "groups");
+	kh_jw_arr(w);
+	while ((rc = kh_rows_next(ctx->db, rows)) > 0 && count++ < g->limit) {
+		kh_jw_obj(w);
+		kh_jw_key(w, "key");
+		kh_jw_obj(w);
+		for (int i = 0; i < g->ngroups; i++) {
+			struct kh_val v = kh_rows_col(ctx->db, rows, i);
+			kh_jw_key(w, g->group[i].f->name);
+			kh_val_write_json(w, g->group[i].f, &v);
+		}
+		kh_jw_obj_end(w);
+		for (int i = 0; i < g->nmeasures; i++) {
+			struct kh_val v = kh_rows_col(ctx->db, rows, g->ngroups + i);
+			kh_jw_key(w, g->measure[i].name);
+			if (g->measure[i].fn == KH_M_COUNT || g->measure[i].fn == KH_M_AVG)
+				kh_val_write_json(w, &(struct kh_field){.type = KH_T_INT}, &v);
+			else
+				kh_val_write_json(w, g->measure[i].f, &v);
+		}
+		kh_jw_obj_end(w);
+	}
+	kh_rows_end(ctx->db, rows);
+	kh_jw_arr_end(w);
+	if (rc < 0)
+		return kh_errinfo_set(ctx->ei, (enum kh_err)-rc, "cannot aggregate %s", g->q.e->name);
+	kh_jw_key(w, "truncated");
+	kh_jw_bool(w, rc > 0);
 	kh_jw_obj_end(w);
 	return KH_OK;
 }

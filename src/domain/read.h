@@ -16,6 +16,10 @@ enum kh_err kh_record_get(struct kh_ctx *ctx, const struct kh_entity *e, int64_t
 /* Writes {"data": [...], "next_cursor": "..." | null[, "total": n]}. */
 enum kh_err kh_record_list(struct kh_ctx *ctx, const struct kh_list_query *q, struct kh_jw *w);
 
+/* Writes {"groups": [{"key": {"stage": "proposal"}, "count": 12, "sum_amount": 1234}],
+ * "truncated": false}: one entry per group, in key order. */
+enum kh_err kh_record_aggregate(struct kh_ctx *ctx, const struct kh_agg *g, struct kh_jw *w);
+
 /* 1 if a live (not archived) record id of e exists. */
 enum kh_err kh_record_exists(struct kh_ctx *ctx, const struct kh_entity *e, int64_t id);
 

@@ -12,12 +12,17 @@ void kh_search_text_add(struct kh_buf *text, const struct kh_field *f, const str
 	if (text->len)
 		kh_buf_addc(text, '\t');
 	kh_buf_add(text, v->s, v->n);
-	if (f->type == KH_T_PHONE) {
-		kh_buf_addc(text, '\t');
-		for (size_t i = 0; i < v->n; i++)
-			if (v->s[i] >= '0' && v->s[i] <= '9')
-				kh_buf_addc(text, v->s[i]);
-	}
+	if (f->type != KH_T_PHONE)
+		return;
+	size_t digits = 0;
+	for (size_t i = 0; i < v->n; i++)
+		digits += v->s[i] >= '0' && v->s[i] <= '9';
+	if (digits == v->n)
+		return; /* already bare digits */
+	kh_buf_addc(text, '\t');
+	for (size_t i = 0; i < v->n; i++)
+		if (v->s[i] >= '0' && v->s[i] <= '9')
+			kh_buf_addc(text, v->s[i]);
 }
 
 static const struct kh_entity *entity_by_code(int code)

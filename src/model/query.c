@@ -533,3 +533,171 @@ void kh_list_cursor(const struct kh_list_query *q, struct kh_db *db, struct kh_r
 	}
 	kh_buf_release(&raw);
 }
+
+/* ---- aggregates ---- */
+
+static const char *const bucket_names[] = {"", "day", "month", "quarter", "year"};
+static const char *const measure_names[] = {"count", "sum", "avg", "min", "max"};
+
+void kh_agg_init(struct kh_agg *g, const struct kh_entity *e)
+{
+	memset(g, 0, sizeof *g);
+	kh_list_init(&g->q, e);
+	g->limit = 1000;
+}
+
+static int is_numeric(const struct kh_field *f)
+{
+	return f->type == KH_T_INT || f->type == KH_T_MONEY || f->type == KH_T_PERCENT;
+}
+
+static void parse_groups(struct kh_agg *g, const char *value, struct kh_arena *a, struct kh_errinfo *ei)
+{
+	char *copy = kh_arena_strdup(a, value);
+	if (!copy)
+		return;
+	g->ngroups = 0;
+	for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *colon = strchr(tok, ':');
+		enum kh_bucket b = KH_BUCKET_NONE;
+		if (colon) {
+			*colon = '\0';
+			for (int i = 1; i < (int)(sizeof bucket_names / sizeof *bucket_names); i++)
+				if (!strcmp(colon + 1, bucket_names[i]))
+					b = (enum kh_bucket)i;
+			if (b == KH_BUCKET_NONE) {
+				bad(ei, "group", "a bucket is day, month, quarter or year");
+				return;
+			}
+		}
+		const struct kh_field *f = kh_field_find(g->q.e, tok);
+		if (!f || !sortable(f)) {
+			bad(ei, "group", kh_arena_printf(a, "cannot group by '%s'", tok));
+			return;
+		}
+		if (b && f->type != KH_T_DATE && f->type != KH_T_DATETIME) {
+			bad(ei, "group", kh_arena_printf(a, "%s is not a date: it takes no bucket", tok));
+			return;
+		}
+		if (g->ngroups == KH_AGG_MAX_GROUPS) {
+			bad(ei, "group", "at most 2 fields");
+			return;
+		}
+		g->group[g->ngroups].f = f;
+		g->group[g->ngroups].bucket = b;
+		g->ngroups++;
+	}
+}
+
+static void parse_measures(struct kh_agg *g, const char *value, struct kh_arena *a, struct kh_errinfo *ei)
+{
+	char *copy = kh_arena_strdup(a, value);
+	if (!copy)
+		return;
+	g->nmeasures = 0;
+	for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *colon = strchr(tok, ':');
+		if (colon)
+			*colon = '\0';
+		int fn = -1;
+		for (int i = 0; i < (int)(sizeof measure_names / sizeof *measure_names); i++)
+			if (!strcmp(tok, measure_names[i]))
+				fn = i;
+		const struct kh_field *f = colon ? kh_field_find(g->q.e, colon + 1) : NULL;
+		if (fn < 0 || (fn == KH_M_COUNT) != (colon == NULL) || (colon && (!f || !sortable(f))) ||
+		    ((fn == KH_M_SUM || fn == KH_M_AVG) && !is_numeric(f))) {
+			bad(ei, "measures", kh_arena_printf(a, "'%s%s%s' is not count, sum:f, avg:f, min:f or max:f of a field "
+							       "(sum and avg of numbers)", tok, colon ? ":" : "",
+							     colon ? colon + 1 : ""));
+			return;
+		}
+		if (g->nmeasures == KH_AGG_MAX_MEASURES) {
+			bad(ei, "measures", "at most 8");
+			return;
+		}
+		g->measure[g->nmeasures].fn = (enum kh_measure_fn)fn;
+		g->measure[g->nmeasures].f = f;
+		g->measure[g->nmeasures].name =
+			f ? kh_arena_printf(a, "%s_%s", measure_names[fn], f->name) : "count";
+		g->nmeasures++;
+	}
+}
+
+void kh_agg_param(struct kh_agg *g, const char *key, const char *value, struct kh_arena *a, struct kh_errinfo *ei)
+{
+	long long n;
+	if (!value)
+		value = "";
+	if (!strcmp(key, "group"))
+		parse_groups(g, value, a, ei);
+	else if (!strcmp(key, "measures"))
+		parse_measures(g, value, a, ei);
+	else if (!strcmp(key, "limit")) {
+		if (parse_int(value, 1, 10000, &n))
+			bad(ei, key, "must be an integer from 1 to 10000");
+		else
+			g->limit = (int)n;
+	} else if (!strcmp(key, "sort") || !strcmp(key, "cursor") || !strcmp(key, "count"))
+		bad(ei, key, "does not apply to aggregates");
+	else
+		kh_list_param(&g->q, key, value, a, ei);
+}
+
+enum kh_err kh_agg_finish(struct kh_agg *g, struct kh_arena *a, struct kh_errinfo *ei)
+{
+	(void)a;
+	if (ei->code)
+		return ei->code;
+	if (g->nmeasures == 0) {
+		g->measure[0].fn = KH_M_COUNT;
+		g->measure[0].f = NULL;
+		g->measure[0].name = "count";
+		g->nmeasures = 1;
+	}
+	return KH_OK;
+}
+
+/* Buckets cut the ISO text ("2026-03-14T...") that dates and times are stored
+ * as, so the same SQL runs on both engines. */
+static void group_expr(struct kh_buf *sql, const struct kh_field *f, enum kh_bucket b)
+{
+	switch (b) {
+	case KH_BUCKET_NONE: kh_buf_adds(sql, f->name); break;
+	case KH_BUCKET_DAY: kh_buf_addf(sql, "substr(%s, 1, 10)", f->name); break;
+	case KH_BUCKET_MONTH: kh_buf_addf(sql, "substr(%s, 1, 7)", f->name); break;
+	case KH_BUCKET_YEAR: kh_buf_addf(sql, "substr(%s, 1, 4)", f->name); break;
+	case KH_BUCKET_QUARTER:
+		kh_buf_addf(sql, "substr(%s, 1, 4) || '-Q' || CAST((CAST(substr(%s, 6, 2) AS INTEGER) + 2) / 3 AS TEXT)",
+			    f->name, f->name);
+		break;
+	}
+}
+
+enum kh_err kh_agg_sql(const struct kh_agg *g, const struct kh_principal *who, struct kh_arena *a, struct kh_buf *sql,
+		       struct kh_val *params, int *nparams, int maxparams)
+{
+	struct params p = {params, 0, maxparams};
+	kh_buf_adds(sql, "SELECT ");
+	for (int i = 0; i < g->ngroups; i++) {
+		group_expr(sql, g->group[i].f, g->group[i].bucket);
+		kh_buf_adds(sql, ", ");
+	}
+	for (int i = 0; i < g->nmeasures; i++) {
+		if (g->measure[i].fn == KH_M_COUNT)
+			kh_buf_adds(sql, "count(*)");
+		else if (g->measure[i].fn == KH_M_AVG) /* a real average of integers on both engines */
+			kh_buf_addf(sql, "avg(CAST(%s AS REAL))", g->measure[i].f->name);
+		else
+			kh_buf_addf(sql, "%s(%s)", measure_names[g->measure[i].fn], g->measure[i].f->name);
+		kh_buf_adds(sql, i + 1 < g->nmeasures ? ", " : "");
+	}
+	kh_buf_addf(sql, " FROM %s", g->q.e->name);
+	where_sql(&g->q, who, sql, &p, a);
+	for (int i = 0; i < g->ngroups; i++)
+		kh_buf_addf(sql, "%s%d", i ? ", " : " GROUP BY ", i + 1);
+	for (int i = 0; i < g->ngroups; i++)
+		kh_buf_addf(sql, "%s%d ASC NULLS FIRST", i ? ", " : " ORDER BY ", i + 1);
+	kh_buf_addf(sql, " LIMIT %d", g->limit + 1);
+	*nparams = p.n;
+	return sql->err;
+}

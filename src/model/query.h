@@ -77,4 +77,41 @@ enum kh_err kh_list_count_sql(const struct kh_list_query *q, const struct kh_pri
 /* Encodes the cursor that continues after the current row of rows. */
 void kh_list_cursor(const struct kh_list_query *q, struct kh_db *db, struct kh_rows *rows, struct kh_buf *out);
 
+/* Aggregates: GET /api/v1/{entity}/aggregate
+ *   ?group=stage[,owner_id]          up to two fields; a date or date-time field
+ *                                    may carry a bucket: order_date:month
+ *                                    (day, month, quarter, year; date-times in UTC)
+ *   &measures=count,sum:amount       count, and sum/avg/min/max of a field
+ *                                    (sum and avg of numbers only)
+ *   &limit=1000                      at most this many groups (1..10000)
+ * plus every filter a list takes. Groups come ordered by their keys. */
+enum kh_bucket { KH_BUCKET_NONE, KH_BUCKET_DAY, KH_BUCKET_MONTH, KH_BUCKET_QUARTER, KH_BUCKET_YEAR };
+enum kh_measure_fn { KH_M_COUNT, KH_M_SUM, KH_M_AVG, KH_M_MIN, KH_M_MAX };
+
+#define KH_AGG_MAX_GROUPS 2
+#define KH_AGG_MAX_MEASURES 8
+
+struct kh_agg {
+	struct kh_list_query q; /* the filters */
+	struct {
+		const struct kh_field *f;
+		enum kh_bucket bucket;
+	} group[KH_AGG_MAX_GROUPS];
+	int ngroups;
+	struct {
+		enum kh_measure_fn fn;
+		const struct kh_field *f; /* NULL for count */
+		const char *name;         /* "count", "sum_amount": the key in the answer */
+	} measure[KH_AGG_MAX_MEASURES];
+	int nmeasures;
+	int limit;
+};
+
+void kh_agg_init(struct kh_agg *g, const struct kh_entity *e);
+void kh_agg_param(struct kh_agg *g, const char *key, const char *value, struct kh_arena *a, struct kh_errinfo *ei);
+enum kh_err kh_agg_finish(struct kh_agg *g, struct kh_arena *a, struct kh_errinfo *ei);
+/* SELECT of the groups' keys (columns 0..ngroups-1) and measures (after them). */
+enum kh_err kh_agg_sql(const struct kh_agg *g, const struct kh_principal *who, struct kh_arena *a, struct kh_buf *sql,
+		       struct kh_val *params, int *nparams, int maxparams);
+
 #endif

@@ -171,6 +171,14 @@ static enum kh_err m4_search(struct kh_db *db)
 	return db->ops->prepare_schema(db);
 }
 
+static enum kh_err m5_preferences(struct kh_db *db)
+{
+	return kh_db_exec(db,
+			  "CREATE TABLE kh_preferences (user_id INTEGER PRIMARY KEY REFERENCES users(id), "
+			  "prefs TEXT NOT NULL, updated_at TEXT NOT NULL)",
+			  NULL, 0);
+}
+
 static const struct migration {
 	int version;
 	const char *name;
@@ -180,6 +188,7 @@ static const struct migration {
 	{2, "entity tables from metadata", sync_entities},
 	{3, "sessions", m3_sessions},
 	{4, "search index", m4_search},
+	{5, "user preferences", m5_preferences},
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

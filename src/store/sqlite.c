@@ -442,7 +442,7 @@ static enum kh_err sq_bulk(struct kh_db *base, int on)
 	struct sq_db *db = (struct sq_db *)base;
 	enum kh_err err;
 	if (on) {
-		err = sq_exec_plain(db, "PRAGMA cache_size=-1048576; PRAGMA wal_autocheckpoint=100000;"
+		err = sq_exec_plain(db, "PRAGMA cache_size=-1048576; PRAGMA wal_autocheckpoint=100000; PRAGMA threads=2;"
 					"CREATE TEMP TABLE IF NOT EXISTS kh_search_pending (doc INTEGER PRIMARY KEY, body TEXT)");
 		db->bulk = !err;
 		return err;
@@ -451,7 +451,7 @@ static enum kh_err sq_bulk(struct kh_db *base, int on)
 	err = sq_exec_plain(db, "INSERT INTO kh_search (rowid, body) SELECT doc, body FROM temp.kh_search_pending;"
 				"INSERT INTO kh_search_short (rowid, body) SELECT doc, body FROM temp.kh_search_pending;"
 				"DELETE FROM temp.kh_search_pending; PRAGMA cache_size=-65536;"
-				"PRAGMA wal_autocheckpoint=1000");
+				"PRAGMA wal_autocheckpoint=1000; PRAGMA threads=0");
 	return err;
 }
 
