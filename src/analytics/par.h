@@ -12,7 +12,7 @@
 
 #define KH_PAR_MIN_ROWS 20000
 #define KH_PAR_MAX_THREADS 8
-#define KH_PAR_MAX_ACC 16
+#define KH_PAR_MAX_ACC 640
 
 /* Adds the contributions of rows [lo, hi) into acc[0..m-1] (which starts zeroed). */
 typedef void (*kh_par_fn)(void *ctx, size_t lo, size_t hi, double *acc);

@@ -1,0 +1,261 @@
+/* Logistic regression, AUC and calibration; see churn.h. */
+#include "analytics/churn.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analytics/optim.h"
+#include "analytics/par.h"
+#include "analytics/sort.h"
+
+struct lr_ctx {
+	const double *X;
+	const uint8_t *y;
+	int p;
+	const double *mean, *sd;
+	const double *beta; /* standardised, intercept first */
+	int want;           /* 0: objective only; 1: also gradient and Hessian */
+};
+
+/* log(1 + e^eta) without overflow. */
+static double softplus(double eta)
+{
+	return eta > 0 ? eta + log1p(exp(-eta)) : log1p(exp(eta));
+}
+
+/* acc[0] = sum of losses; with want, acc[1..q] the gradient and then the
+ * upper triangle of the Hessian (q = p + 1 parameters). */
+static void lr_rows(void *pc, size_t lo, size_t hi, double *acc)
+{
+	const struct lr_ctx *c = pc;
+	int p = c->p, q = p + 1;
+	double z[KH_LOGREG_MAXP + 1];
+	z[0] = 1;
+	for (size_t i = lo; i < hi; i++) {
+		const double *x = c->X + i * p;
+		double eta = c->beta[0];
+		for (int j = 0; j < p; j++) {
+			z[j + 1] = (x[j] - c->mean[j]) / c->sd[j];
+			eta += c->beta[j + 1] * z[j + 1];
+		}
+		acc[0] += softplus(eta) - c->y[i] * eta;
+		if (!c->want)
+			continue;
+		double pr = 1 / (1 + exp(-eta)), r = pr - c->y[i], w = pr * (1 - pr);
+		double *g = acc + 1, *h = acc + 1 + q;
+		for (int j = 0; j < q; j++) {
+			g[j] += r * z[j];
+			double wz = w * z[j];
+			for (int k = j; k < q; k++)
+				*h++ += wz * z[k];
+		}
+	}
+}
+
+enum kh_err kh_logreg_fit(struct kh_logreg *m, const double *X, const uint8_t *y, size_t n, int p,
+			  double lambda)
+{
+	memset(m, 0, sizeof(*m));
+	if (p < 1 || p > KH_LOGREG_MAXP || !(lambda >= 0) || n < 2)
+		return KH_EINVAL;
+	int q = p + 1;
+	m->p = p;
+	m->lambda = lambda;
+	size_t pos = 0;
+	for (size_t i = 0; i < n; i++)
+		pos += y[i] != 0;
+	if (lambda == 0 && (pos == 0 || pos == n))
+		return KH_EINVAL;
+	/* Column means and standard deviations (two passes, for accuracy). */
+	for (size_t i = 0; i < n; i++)
+		for (int j = 0; j < p; j++) {
+			if (!isfinite(X[i * p + j]))
+				return KH_EINVAL;
+			m->mean[j] += X[i * p + j];
+		}
+	for (int j = 0; j < p; j++)
+		m->mean[j] /= n;
+	for (size_t i = 0; i < n; i++)
+		for (int j = 0; j < p; j++) {
+			double d = X[i * p + j] - m->mean[j];
+			m->sd[j] += d * d;
+		}
+	for (int j = 0; j < p; j++) {
+		m->sd[j] = sqrt(m->sd[j] / n);
+		if (!(m->sd[j] > 0))
+			m->sd[j] = 1;
+	}
+	/* Start at the intercept of the base rate, all slopes 0. */
+	double beta[KH_LOGREG_MAXP + 1] = {0}, cand[KH_LOGREG_MAXP + 1];
+	double base = (pos + 0.5) / (n + 1.0);
+	beta[0] = log(base / (1 - base));
+	struct lr_ctx c = {X, y, p, m->mean, m->sd, beta, 1};
+	int m_acc = 1 + q + q * (q + 1) / 2;
+	double acc[KH_PAR_MAX_ACC], h[KH_OPTIM_MAXN * KH_OPTIM_MAXN], step[KH_OPTIM_MAXN];
+	double f = 0;
+	int it;
+	for (it = 0; it < 100; it++) {
+		c.beta = beta;
+		c.want = 1;
+		kh_par_sum(lr_rows, &c, n, acc, m_acc);
+		double pen = 0;
+		for (int j = 1; j < q; j++)
+			pen += beta[j] * beta[j];
+		f = acc[0] + 0.5 * lambda * pen;
+		/* Gradient and Hessian of the penalised objective. */
+		double gmax = 0;
+		const double *hu = acc + 1 + q;
+		for (int j = 0; j < q; j++) {
+			step[j] = acc[1 + j] + (j ? lambda * beta[j] : 0);
+			gmax = fmax(gmax, fabs(step[j]));
+			for (int k = j; k < q; k++) {
+				h[j * q + k] = h[k * q + j] = *hu++;
+			}
+			if (j)
+				h[j * q + j] += lambda;
+		}
+		/* Converged when the gradient is negligible per row. */
+		if (gmax < 1e-10 * (double)n) {
+			m->converged = 1;
+			break;
+		}
+		if (kh_chol(h, q) != KH_OK) {
+			/* Separable data without a penalty can make the Hessian
+			 * singular; a tiny ridge keeps the step defined. */
+			for (int j = 0; j < q; j++) {
+				for (int k = 0; k < q; k++)
+					h[j * q + k] = 0;
+				h[j * q + j] = 1e-8 * n + lambda;
+			}
+			kh_chol(h, q);
+		}
+		kh_chol_solve(h, q, step);
+		/* Step halving until the objective decreases. */
+		double t = 1, fn = INFINITY;
+		for (int ls = 0; ls < 40; ls++) {
+			for (int j = 0; j < q; j++)
+				cand[j] = beta[j] - t * step[j];
+			c.beta = cand;
+			c.want = 0;
+			double a1[1];
+			kh_par_sum(lr_rows, &c, n, a1, 1);
+			double pn = 0;
+			for (int j = 1; j < q; j++)
+				pn += cand[j] * cand[j];
+			fn = a1[0] + 0.5 * lambda * pn;
+			if (fn <= f)
+				break;
+			t *= 0.5;
+		}
+		if (!(fn <= f))
+			break; /* no decrease even for tiny steps: at the optimum */
+		memcpy(beta, cand, sizeof(double) * q);
+		if (f - fn < 1e-15 * fabs(f)) {
+			m->converged = 1;
+			it++;
+			break;
+		}
+	}
+	m->iterations = it;
+	/* Final pass: the unpenalised log-likelihood and the Hessian for the
+	 * standard errors. */
+	c.beta = beta;
+	c.want = 1;
+	kh_par_sum(lr_rows, &c, n, acc, m_acc);
+	m->loglik = -acc[0];
+	const double *hu = acc + 1 + q;
+	for (int j = 0; j < q; j++) {
+		for (int k = j; k < q; k++)
+			h[j * q + k] = h[k * q + j] = *hu++;
+		if (j)
+			h[j * q + j] += lambda;
+	}
+	if (kh_spd_inverse(h, q) == KH_OK)
+		for (int j = 0; j < q; j++)
+			m->se[j] = sqrt(h[j * q + j]);
+	else
+		for (int j = 0; j < q; j++)
+			m->se[j] = NAN;
+	memcpy(m->beta, beta, sizeof(double) * q);
+	m->coef[0] = beta[0];
+	for (int j = 0; j < p; j++) {
+		m->coef[j + 1] = beta[j + 1] / m->sd[j];
+		m->coef[0] -= beta[j + 1] * m->mean[j] / m->sd[j];
+	}
+	return KH_OK;
+}
+
+double kh_logreg_predict(const struct kh_logreg *m, const double *x)
+{
+	double eta = m->beta[0];
+	for (int j = 0; j < m->p; j++)
+		eta += m->beta[j + 1] * (x[j] - m->mean[j]) / m->sd[j];
+	return 1 / (1 + exp(-eta));
+}
+
+void kh_logreg_predict_all(const struct kh_logreg *m, const double *X, size_t n, double *prob)
+{
+	for (size_t i = 0; i < n; i++)
+		prob[i] = kh_logreg_predict(m, X + i * m->p);
+}
+
+double kh_auc(const double *score, const uint8_t *y, size_t n)
+{
+	uint32_t *idx = malloc((n ? n : 1) * sizeof(uint32_t));
+	if (!idx || kh_sort_index(score, n, 0, idx) != KH_OK) {
+		free(idx);
+		return NAN;
+	}
+	/* Sum of the mid-ranks (1-based) of the positives. */
+	double rank_sum = 0;
+	size_t npos = 0;
+	for (size_t k = 0; k < n;) {
+		size_t e = k;
+		while (e + 1 < n && score[idx[e + 1]] == score[idx[k]])
+			e++;
+		double mid = (k + e) / 2.0 + 1;
+		for (size_t j = k; j <= e; j++)
+			if (y[idx[j]]) {
+				rank_sum += mid;
+				npos++;
+			}
+		k = e + 1;
+	}
+	free(idx);
+	size_t nneg = n - npos;
+	if (npos == 0 || nneg == 0)
+		return NAN;
+	return (rank_sum - npos * (npos + 1) / 2.0) / ((double)npos * nneg);
+}
+
+enum kh_err kh_calibration(const double *prob, const uint8_t *y, size_t n, int nbins,
+			   struct kh_calib_bin *bins)
+{
+	if (nbins < 1 || (size_t)nbins > n)
+		return KH_EINVAL;
+	uint32_t *idx = malloc(n * sizeof(uint32_t));
+	if (!idx)
+		return KH_ENOMEM;
+	enum kh_err err = kh_sort_index(prob, n, 0, idx);
+	if (err) {
+		free(idx);
+		return err;
+	}
+	for (int b = 0; b < nbins; b++) {
+		size_t lo = n * b / nbins, hi = n * (b + 1) / nbins;
+		struct kh_calib_bin *o = &bins[b];
+		memset(o, 0, sizeof(*o));
+		o->count = hi - lo;
+		o->lo = prob[idx[lo]];
+		o->hi = prob[idx[hi - 1]];
+		for (size_t k = lo; k < hi; k++) {
+			o->predicted += prob[idx[k]];
+			o->observed += y[idx[k]] != 0;
+		}
+		o->predicted /= o->count;
+		o->observed /= o->count;
+	}
+	free(idx);
+	return KH_OK;
+}
