@@ -27,7 +27,7 @@ export async function setup({ customers = 300, viewport = { width: 1366, height:
     timezoneId: 'Asia/Shanghai',
   });
   const page = browser.pages()[0] ?? (await browser.newPage());
-  page.setDefaultTimeout(10000);
+  page.setDefaultTimeout(15000);
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   return {

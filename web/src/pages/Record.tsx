@@ -129,6 +129,15 @@ function HeadBadges({ e, rec }: { e: Entity; rec: Rec }) {
       {shown.map((f) => (
         <span key={f.name} class={`badge badge-${rec[f.name]}`} title={fieldLabel(f)}>{enumLabel(e.name, f.name, rec[f.name])}</span>
       ))}
+      {e.fields
+        .filter((f) => (f.type === 'phone' || f.type === 'email') && rec[f.name])
+        .slice(0, 3)
+        .map((f) => (
+          <a key={f.name} class="quick-contact" href={f.type === 'email' ? `mailto:${rec[f.name]}` : `tel:${String(rec[f.name]).replace(/[^\d+]/g, '')}`}
+            aria-label={`${fieldLabel(f)} ${rec[f.name]}`}>
+            {f.type === 'email' ? '✉' : '☎'} {rec[f.name]}
+          </a>
+        ))}
       {owner && rec.owner_id && (
         <span class="muted">
           {fieldLabel(owner)}: <FieldValue entity={e.name} f={owner} r={rec} />
