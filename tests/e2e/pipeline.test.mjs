@@ -69,3 +69,24 @@ test('a card that someone else changed first is not moved, and the reason is sho
   assert.equal((await api('GET', `/opportunities/${id}`)).body.stage, 'negotiation', 'the colleague’s change stands');
   await shot(page, 'pipeline-conflict');
 });
+
+test('an account’s 360 view shows its open opportunities, cases and recent activities on one screen', async () => {
+  // The demo account with the most open opportunities makes the fullest picture.
+  const opps = (await api('GET', '/opportunities?status=open&limit=500')).body.data;
+  const counts = new Map();
+  for (const o of opps) counts.set(o.account_id, (counts.get(o.account_id) ?? 0) + 1);
+  const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15);
+  let [accountId, n] = ranked[0];
+  for (const [id, k] of ranked) {
+    const acts = (await api('GET', `/accounts/${id}/activities?limit=1`)).body.data;
+    if (acts.length) { [accountId, n] = [id, k]; break; }
+  }
+  await page.goto(s.url(`/accounts/${accountId}`));
+  const openOpps = page.getByRole('region', { name: '进行中的商机' });
+  await openOpps.locator('.count', { hasText: String(n) }).waitFor();
+  assert.equal(await openOpps.locator('.mini-list li').count(), Math.min(n, 10));
+  await page.getByRole('region', { name: '未结工单' }).waitFor();
+  await page.locator('#timeline-title', { hasText: '最近活动' }).waitFor();
+  await page.getByRole('tab', { name: '联系人' }).waitFor();
+  await shot(page, 'account-360');
+});
