@@ -45,7 +45,6 @@ extern const struct kh_route kh_routes[];
 extern const int kh_nroutes;
 
 struct kh_req {
-	struct kh_arena arena;
 	struct kh_server *srv;
 	struct MHD_Connection *conn;
 	enum kh_method method;
@@ -74,6 +73,10 @@ struct kh_req {
 	int file_fd;       /* >= 0: answer with this file (static files) instead of out */
 	uint64_t file_size;
 	int cache_forever;
+
+	/* Last, so that a new request zeroes everything before it and not the
+	 * arena's 4 KB first block (memset was 4% of a point read). */
+	struct kh_arena arena;
 };
 
 /* A query-string parameter, or NULL. */

@@ -5,6 +5,7 @@
 #include <netdb.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,9 +230,10 @@ static enum MHD_Result respond(struct kh_req *r)
 
 static struct kh_req *req_new(struct kh_server *s, struct MHD_Connection *c, const char *url, const char *method)
 {
-	struct kh_req *r = calloc(1, sizeof *r);
+	struct kh_req *r = malloc(sizeof *r);
 	if (!r)
 		return NULL;
+	memset(r, 0, offsetof(struct kh_req, arena));
 	kh_arena_init(&r->arena);
 	r->file_fd = -1;
 	r->srv = s;

@@ -17,6 +17,10 @@
 #include "util/log.h"
 
 #define STMT_CACHE_SIZE 128
+/* Each connection keeps 16 MB of pages; the kernel's page cache holds the rest
+ * of the file. No mmap: mapped pages would count as the server's resident
+ * memory, and a server with one connection per thread must stay small. */
+#define CACHE_KB -16384
 
 struct kh_rows {
 	struct sq_db *db;
@@ -152,7 +156,7 @@ static enum kh_err sq_open(const char *location, int create, struct kh_db **out,
 	}
 
 	if (sq_exec_plain(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-			      "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824;") ||
+			      "PRAGMA temp_store=MEMORY; PRAGMA cache_size=" KH_STRINGIFY(CACHE_KB) ";") ||
 	    (app_id != KEHU_APPLICATION_ID &&
 	     sq_exec_plain(db, "PRAGMA application_id=" KH_STRINGIFY(KEHU_APPLICATION_ID)))) {
 		snprintf(msg, msglen, "%s: %s", location, sqlite3_errmsg(db->h));
@@ -450,7 +454,7 @@ static enum kh_err sq_bulk(struct kh_db *base, int on)
 	db->bulk = 0;
 	err = sq_exec_plain(db, "INSERT INTO kh_search (rowid, body) SELECT doc, body FROM temp.kh_search_pending;"
 				"INSERT INTO kh_search_short (rowid, body) SELECT doc, body FROM temp.kh_search_pending;"
-				"DELETE FROM temp.kh_search_pending; PRAGMA cache_size=-65536;"
+				"DELETE FROM temp.kh_search_pending; PRAGMA cache_size=" KH_STRINGIFY(CACHE_KB) ";"
 				"PRAGMA wal_autocheckpoint=1000; PRAGMA threads=0");
 	return err;
 }

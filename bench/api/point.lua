@@ -1,0 +1,5 @@
+-- GET one contact by a random id.
+dofile(os.getenv("KEHU_BENCH_DIR") .. "/common.lua")
+request = function()
+  return wrk.format("GET", "/api/v1/contacts/" .. math.random(1, max_id))
+end
