@@ -124,6 +124,78 @@ static void summarise(struct kh_summary *s, const struct kh_txns *t, size_t c,
 	}
 }
 
+/* Counts lines per customer into start[1..nc] and returns whether the lines
+ * are sorted by (customer, day, order) already; -1 for a bad customer index. */
+static int count_lines(const struct kh_txns *t, size_t nc, size_t *start)
+{
+	int sorted = 1;
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->customer[i] >= nc)
+			return -1;
+		start[t->customer[i] + 1]++;
+		if (i && (t->customer[i] < t->customer[i - 1] ||
+			  (t->customer[i] == t->customer[i - 1] && line_before(t, (uint32_t)i, (uint32_t)i - 1))))
+			sorted = 0;
+	}
+	for (size_t c = 0; c < nc; c++)
+		start[c + 1] += start[c];
+	return sorted;
+}
+
+/* Counting sort of the line indices by customer, then each customer's lines
+ * by (day, order). */
+static enum kh_err group_lines(const struct kh_txns *t, size_t nc, const size_t *start,
+			       uint32_t *idx)
+{
+	size_t *next = malloc((nc ? nc : 1) * sizeof(size_t));
+	enum kh_err err = KH_OK;
+	if (!next)
+		return KH_ENOMEM;
+	memcpy(next, start, nc * sizeof(size_t));
+	for (size_t i = 0; i < t->n; i++)
+		idx[next[t->customer[i]]++] = (uint32_t)i;
+	free(next);
+	for (size_t c = 0; c < nc && err == KH_OK; c++)
+		err = sort_group(t, idx + start[c], start[c + 1] - start[c]);
+	return err;
+}
+
+enum kh_err kh_txns_group(const struct kh_txns *t, size_t n_customers, size_t **start,
+			  uint32_t **idx)
+{
+	enum kh_err err = KH_OK;
+	*start = NULL;
+	*idx = NULL;
+	if (t->n > UINT32_MAX || (t->n && (!t->customer || !t->day)))
+		return KH_EINVAL;
+	size_t *st = calloc(n_customers + 1, sizeof(size_t));
+	uint32_t *ix = malloc((t->n ? t->n : 1) * sizeof(uint32_t));
+	if (!st || !ix) {
+		err = KH_ENOMEM;
+		goto out;
+	}
+	int sorted = count_lines(t, n_customers, st);
+	if (sorted < 0) {
+		err = KH_EINVAL;
+		goto out;
+	}
+	if (sorted) {
+		for (size_t i = 0; i < t->n; i++)
+			ix[i] = (uint32_t)i;
+	} else {
+		err = group_lines(t, n_customers, st, ix);
+	}
+out:
+	if (err) {
+		free(st);
+		free(ix);
+		return err;
+	}
+	*start = st;
+	*idx = ix;
+	return KH_OK;
+}
+
 enum kh_err kh_summary_build(struct kh_summary *s, const struct kh_txns *t, size_t n_customers,
 			     int32_t calibration_end, int32_t holdout_end, double unit)
 {
@@ -161,37 +233,19 @@ enum kh_err kh_summary_build(struct kh_summary *s, const struct kh_txns *t, size
 		goto out;
 	}
 
-	/* Count lines per customer and notice whether they are sorted already. */
-	int sorted = 1;
-	for (size_t i = 0; i < n; i++) {
-		if (t->customer[i] >= nc) {
-			err = KH_EINVAL;
-			goto out;
-		}
-		start[t->customer[i] + 1]++;
-		if (i && (t->customer[i] < t->customer[i - 1] ||
-			  (t->customer[i] == t->customer[i - 1] && line_before(t, (uint32_t)i, (uint32_t)i - 1))))
-			sorted = 0;
+	/* Sorted input is read in place; otherwise the lines are grouped. */
+	int sorted = count_lines(t, nc, start);
+	if (sorted < 0) {
+		err = KH_EINVAL;
+		goto out;
 	}
-	for (size_t c = 0; c < nc; c++)
-		start[c + 1] += start[c];
-
 	if (!sorted) {
-		/* Counting sort by customer, then each customer's lines by day. */
 		idx = malloc((n ? n : 1) * sizeof(uint32_t));
-		size_t *next = malloc((nc ? nc : 1) * sizeof(size_t));
-		if (!idx || !next) {
-			free(next);
+		if (!idx) {
 			err = KH_ENOMEM;
 			goto out;
 		}
-		memcpy(next, start, nc * sizeof(size_t));
-		for (size_t i = 0; i < n; i++)
-			idx[next[t->customer[i]]++] = (uint32_t)i;
-		free(next);
-		for (size_t c = 0; c < nc && err == KH_OK; c++)
-			err = sort_group(t, idx + start[c], start[c + 1] - start[c]);
-		if (err)
+		if ((err = group_lines(t, nc, start, idx)))
 			goto out;
 	}
 	for (size_t c = 0; c < nc; c++) {

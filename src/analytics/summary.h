@@ -72,4 +72,13 @@ enum kh_err kh_summary_build(struct kh_summary *s, const struct kh_txns *t, size
 			     int32_t calibration_end, int32_t holdout_end, double unit);
 void kh_summary_release(struct kh_summary *s);
 
+/* Groups the lines by customer for kernels that walk each customer's history:
+ * on success *start (n_customers + 1 entries) and *idx (t->n entries) are
+ * malloc'ed for the caller to free, and customer c's lines are
+ * idx[start[c] .. start[c+1]-1], sorted by (day, order id). O(n + n_customers)
+ * plus the sort of each customer's lines. KH_EINVAL for a customer index out
+ * of range, KH_ENOMEM. */
+enum kh_err kh_txns_group(const struct kh_txns *t, size_t n_customers, size_t **start,
+			  uint32_t **idx);
+
 #endif
