@@ -36,14 +36,16 @@ static void split(kh_par_fn fn, void *ctx, size_t n, double *acc, int m)
 	struct chunk ch[KH_PAR_MAX_THREADS];
 	pthread_t tid[KH_PAR_MAX_THREADS];
 	int started[KH_PAR_MAX_THREADS] = {0};
-	int t = n < KH_PAR_MIN_ROWS ? 1 : nthreads;
+	int t = n < KH_PAR_MIN_ROWS || nthreads < 2 ? 1
+		: nthreads > KH_PAR_MAX_THREADS ? KH_PAR_MAX_THREADS : nthreads;
 	for (int i = 0; i < t; i++) {
 		ch[i].fn = fn;
 		ch[i].ctx = ctx;
 		ch[i].lo = n / t * i;
 		ch[i].hi = i == t - 1 ? n : n / t * (i + 1);
 		ch[i].sum = acc != NULL;
-		memset(ch[i].acc, 0, sizeof(ch[i].acc));
+		if (acc)
+			memset(ch[i].acc, 0, sizeof(double) * m);
 	}
 	/* Chunk 0 runs on the calling thread, the others on new threads; a
 	 * chunk whose thread could not start runs here too. */
