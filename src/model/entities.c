@@ -1,4 +1,5 @@
-/* The entity table: every kind of record Kehu keeps, one block each.
+/* The core entity table: the records every CRM has, one block each. Modules
+ * (sales, service, ...) have tables of their own, listed in modules.c.
  *
  * To add a field, add a line to its entity's list; the migration, API, search,
  * validation and UI follow from it (docs/ARCHITECTURE.md, "Adding a field").
@@ -258,6 +259,6 @@ static struct kh_entity order_lines = {11, "order_lines", "order_line", "Order l
 
 /* Table order is the order of creation: every entity comes after those it refers to (PostgreSQL
  * checks a REFERENCES clause when the table is created), itself excepted. */
-struct kh_entity *const kh_entity_table[] = {
+struct kh_entity *const kh_core_entities[] = {
 	&users, &accounts, &contacts, &campaigns, &opportunities, &leads, &products, &orders, &order_lines, &cases,
 	&activities, NULL};

@@ -7,8 +7,11 @@
 #include "model/entity.h"
 #include "util/buf.h"
 
-extern struct kh_entity *const kh_entity_table[];
+extern struct kh_entity *const *const kh_entity_modules[];
 
+/* All modules' entities in one NULL-terminated array, filled by kh_model_init(). */
+#define MAX_ENTITIES 63 /* entity codes fit in KH_SEARCH_ENTITY_BITS */
+static struct kh_entity *kh_entity_table[MAX_ENTITIES + 1];
 const struct kh_entity *const *kh_entities = (const struct kh_entity *const *)kh_entity_table;
 int kh_nentities;
 
@@ -95,9 +98,25 @@ int kh_model_init(void)
 	if (kh_nentities)
 		return 0;
 	int n = 0;
-	for (; kh_entity_table[n]; n++)
-		if (init_entity(kh_entity_table[n], n))
-			return -1;
+	for (int m = 0; kh_entity_modules[m]; m++)
+		for (int i = 0; kh_entity_modules[m][i]; i++) {
+			struct kh_entity *e = kh_entity_modules[m][i];
+			if (n == MAX_ENTITIES || e->code < 1 || e->code > MAX_ENTITIES) {
+				fprintf(stderr, "model: too many entities, or %s has code %d outside 1..%d\n", e->name,
+					e->code, MAX_ENTITIES);
+				return -1;
+			}
+			for (int k = 0; k < n; k++)
+				if (kh_entity_table[k]->code == e->code || !strcmp(kh_entity_table[k]->name, e->name)) {
+					fprintf(stderr, "model: %s and %s share a name or code\n", e->name,
+						kh_entity_table[k]->name);
+					return -1;
+				}
+			kh_entity_table[n] = e;
+			if (init_entity(e, n++))
+				return -1;
+		}
+	kh_entity_table[n] = NULL;
 	kh_nentities = n;
 	/* Every reference must name a known entity: a typo in the table is a bug. */
 	for (int i = 0; i < n; i++)
@@ -126,6 +145,7 @@ void kh_model_free(void)
 		e->select_field = NULL;
 	}
 	kh_nentities = 0;
+	kh_entity_table[0] = NULL;
 }
 
 const struct kh_entity *kh_entity_findn(const char *name, size_t n)

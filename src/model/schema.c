@@ -179,6 +179,10 @@ static enum kh_err m5_preferences(struct kh_db *db)
 			  NULL, 0);
 }
 
+/* Numbered migrations, applied once each in this order. Entity tables need none
+ * (the schema sync follows the metadata); these are for Kehu's own tables and
+ * for data changes. Numbers: core 1-99, sales and marketing 100-199, service
+ * 200-299, import and export 300-399, security 400-499, analytics 500-599. */
 static const struct migration {
 	int version;
 	const char *name;
@@ -194,7 +198,11 @@ static const struct migration {
 
 int kh_schema_version(void)
 {
-	return migrations[NMIGRATIONS - 1].version;
+	int max = 0;
+	for (int i = 0; i < NMIGRATIONS; i++)
+		if (migrations[i].version > max)
+			max = migrations[i].version;
+	return max;
 }
 
 int kh_schema_is_initialised(struct kh_db *db)
@@ -236,22 +244,38 @@ enum kh_err kh_migrate(struct kh_db *db, int *applied, char *msg, size_t msglen)
 				     "CREATE TABLE IF NOT EXISTS kh_migrations (version INTEGER PRIMARY KEY, "
 				     "name TEXT NOT NULL, applied_at TEXT NOT NULL)",
 				     NULL, 0);
-	int64_t current = 0;
-	if (!err)
-		err = kh_db_int(db, "SELECT COALESCE(MAX(version), 0) FROM kh_migrations", NULL, 0, &current);
+	/* Migrations are applied by set difference, not by "higher than the last":
+	 * modules number theirs in ranges of their own, so a new core migration may
+	 * have a lower number than one already applied. */
+	struct kh_rows *rows;
+	int done[NMIGRATIONS] = {0};
+	err = kh_db_query(db, "SELECT version FROM kh_migrations ORDER BY version", NULL, 0, &rows);
 	if (err) {
 		snprintf(msg, msglen, "cannot read the migration table: %s", db->ops->errmsg(db));
 		return err;
 	}
-	if (current > kh_schema_version()) {
-		snprintf(msg, msglen,
-			 "the database is at migration %lld, newer than this kehu knows (%d): upgrade kehu",
-			 (long long)current, kh_schema_version());
-		return KH_ECONFLICT;
+	int rc;
+	while ((rc = kh_rows_next(db, rows)) > 0) {
+		int64_t v = kh_rows_col(db, rows, 0).i;
+		int known = 0;
+		for (int i = 0; i < NMIGRATIONS; i++)
+			if (migrations[i].version == v)
+				done[i] = known = 1;
+		if (!known) {
+			snprintf(msg, msglen, "the database has migration %lld, which this kehu does not know: upgrade kehu",
+				 (long long)v);
+			kh_rows_end(db, rows);
+			return KH_ECONFLICT;
+		}
+	}
+	kh_rows_end(db, rows);
+	if (rc < 0) {
+		snprintf(msg, msglen, "cannot read the migration table: %s", db->ops->errmsg(db));
+		return (enum kh_err)-rc;
 	}
 	for (int i = 0; i < NMIGRATIONS; i++) {
 		const struct migration *m = &migrations[i];
-		if (m->version <= current)
+		if (done[i])
 			continue;
 		char what[160], now[KH_TIME_LEN];
 		snprintf(what, sizeof what, "migration %d (%s)", m->version, m->name);
@@ -277,7 +301,6 @@ enum kh_err kh_migrate(struct kh_db *db, int *applied, char *msg, size_t msglen)
 	/* Fields added to the metadata since the last start become columns here. */
 	char want[32];
 	snprintf(want, sizeof want, "%016llx", (unsigned long long)kh_model_fingerprint());
-	struct kh_rows *rows;
 	int same = 0;
 	if (kh_db_query(db, "SELECT value FROM kh_meta WHERE key = 'schema_fingerprint'", NULL, 0, &rows) == KH_OK) {
 		if (kh_rows_next(db, rows) > 0)
