@@ -92,7 +92,9 @@ enum kh_err kh_logreg_fit(struct kh_logreg *m, const double *X, const uint8_t *y
 	beta[0] = log(base / (1 - base));
 	struct lr_ctx c = {X, y, p, m->mean, m->sd, beta, 1};
 	int m_acc = 1 + q + q * (q + 1) / 2;
-	double acc[KH_PAR_MAX_ACC], h[KH_OPTIM_MAXN * KH_OPTIM_MAXN], step[KH_OPTIM_MAXN];
+	/* The loss, the gradient and the upper triangle of the Hessian. */
+	double acc[1 + (KH_LOGREG_MAXP + 1) * (KH_LOGREG_MAXP + 4) / 2];
+	double h[KH_OPTIM_MAXN * KH_OPTIM_MAXN], step[KH_OPTIM_MAXN];
 	double f = 0;
 	int it;
 	for (it = 0; it < 100; it++) {

@@ -8,6 +8,8 @@
 
 #include "analytics/par.h"
 
+#define KH_KMEANS_TOL 1e-4
+
 /* splitmix64: a small, well-mixed generator for seeding and sampling. */
 static uint64_t rng_next(uint64_t *s)
 {
@@ -32,38 +34,85 @@ static double dist2(const double *a, const double *b, int p)
 	return d;
 }
 
-struct assign_ctx {
+/* One Lloyd iteration over rows [lo, hi) with Hamerly's (2010) bounds: u[i]
+ * bounds the distance from row i to its centre from above and l[i] the
+ * distance to every other centre from below, so a row whose u[i] is below
+ * max(l[i], half the distance from its centre to the nearest other centre)
+ * cannot change cluster and costs no distance computation. After the first
+ * few iterations that skips most rows. */
+struct ham_ctx {
 	const double *Z, *c;
-	size_t n;
 	int p, k;
-	uint32_t *assign;
-	double *d2; /* squared distance to the assigned centre */
+	const double *half;  /* half the distance from centre j to its nearest other centre */
+	const double *moved; /* how far each centre moved in the last update */
+	double mmax, m2nd;   /* the largest and second largest moves */
+	int jmax;            /* the centre that moved most */
+	int full;            /* 1: no valid bounds or assignment yet */
+	uint32_t *a;
+	double *u, *l;
 };
 
-/* The assignment step for rows [lo, hi); acc[0] counts the rows that moved,
- * acc[1] sums their squared distances. */
-static void assign_rows(void *pc, size_t lo, size_t hi, double *acc)
+/* acc[0] rows that changed cluster; acc[1 .. k p] the change of the
+ * per-cluster sums of the rows; acc[1 + k p .. k p + k] the change of the
+ * per-cluster counts. */
+static void ham_rows(void *pc, size_t lo, size_t hi, double *acc)
 {
-	struct assign_ctx *a = pc;
-	double moved = 0, sse = 0;
+	const struct ham_ctx *h = pc;
+	int p = h->p, k = h->k;
+	double *sum = acc + 1, *cnt = acc + 1 + (size_t)k * p;
 	for (size_t i = lo; i < hi; i++) {
-		const double *z = a->Z + i * a->p;
-		double best = DBL_MAX;
-		uint32_t bk = 0;
-		for (int c = 0; c < a->k; c++) {
-			double d = dist2(z, a->c + (size_t)c * a->p, a->p);
-			if (d < best) {
-				best = d;
-				bk = (uint32_t)c;
+		const double *z = h->Z + i * p;
+		uint32_t a = h->a[i];
+		if (!h->full) {
+			h->u[i] += h->moved[a];
+			h->l[i] -= (int)a == h->jmax ? h->m2nd : h->mmax;
+			double m = h->half[a] > h->l[i] ? h->half[a] : h->l[i];
+			if (h->u[i] <= m)
+				continue;
+			h->u[i] = sqrt(dist2(z, h->c + (size_t)a * p, p));
+			if (h->u[i] <= m)
+				continue;
+		}
+		double d1 = INFINITY, d2 = INFINITY;
+		uint32_t best = 0;
+		for (int c = 0; c < k; c++) {
+			double d = dist2(z, h->c + (size_t)c * p, p);
+			if (d < d1) {
+				d2 = d1;
+				d1 = d;
+				best = (uint32_t)c;
+			} else if (d < d2) {
+				d2 = d;
 			}
 		}
-		moved += a->assign[i] != bk;
-		a->assign[i] = bk;
-		a->d2[i] = best;
-		sse += best;
+		h->u[i] = sqrt(d1);
+		h->l[i] = sqrt(d2);
+		if (!h->full && best == a)
+			continue;
+		if (!h->full) {
+			for (int j = 0; j < p; j++)
+				sum[(size_t)a * p + j] -= z[j];
+			cnt[a] -= 1;
+		}
+		for (int j = 0; j < p; j++)
+			sum[(size_t)best * p + j] += z[j];
+		cnt[best] += 1;
+		h->a[i] = best;
+		acc[0] += 1;
 	}
-	acc[0] += moved;
-	acc[1] += sse;
+}
+
+struct sse_ctx {
+	const double *Z, *c;
+	int p;
+	const uint32_t *a;
+};
+
+static void sse_rows(void *pc, size_t lo, size_t hi, double *acc)
+{
+	const struct sse_ctx *s = pc;
+	for (size_t i = lo; i < hi; i++)
+		acc[0] += dist2(s->Z + i * s->p, s->c + (size_t)s->a[i] * s->p, s->p);
 }
 
 /* k-means++ seeding into c (k x p). */
@@ -100,45 +149,89 @@ static void seed_plusplus(const double *Z, size_t n, int p, int k, double *c, do
 	}
 }
 
-/* One restart of Lloyd's algorithm; returns the within-cluster SSE. */
+/* One restart of Lloyd's algorithm from the centres c (k x p); leaves the
+ * final centres in c and returns the within-cluster SSE. work holds
+ * 2 n + 3 k p + 4 k + 1 doubles of scratch. */
 static double lloyd(const double *Z, size_t n, int p, int k, int max_iter, double *c,
-		    uint32_t *assign, double *d2, size_t *cnt, int *iters)
+		    uint32_t *assign, double *work, int *iters)
 {
-	struct assign_ctx a = {Z, c, n, p, k, assign, d2};
-	double acc[2] = {0, 0};
-	for (size_t i = 0; i < n; i++)
-		assign[i] = UINT32_MAX;
+	size_t kp = (size_t)k * p;
+	double *u = work, *l = u + n, *sum = l + n, *old = sum + kp, *half = old + kp;
+	double *moved = half + k, *cnt = moved + k, *acc = cnt + k;
+	struct ham_ctx h = {Z, c, p, k, half, moved, 0, 0, 0, 1, assign, u, l};
 	int it;
+	memset(sum, 0, kp * sizeof(double));
+	memset(cnt, 0, k * sizeof(double));
+	memset(moved, 0, k * sizeof(double));
 	for (it = 0; it < max_iter; it++) {
-		kh_par_sum(assign_rows, &a, n, acc, 2);
-		if (acc[0] == 0)
-			break;
-		memset(c, 0, sizeof(double) * k * p);
-		memset(cnt, 0, sizeof(size_t) * k);
-		for (size_t i = 0; i < n; i++) {
-			double *ci = c + (size_t)assign[i] * p;
-			const double *z = Z + i * p;
-			for (int j = 0; j < p; j++)
-				ci[j] += z[j];
-			cnt[assign[i]]++;
+		for (int a = 0; a < k; a++) {
+			double m = INFINITY;
+			for (int b = 0; b < k; b++)
+				if (b != a)
+					m = fmin(m, dist2(c + (size_t)a * p, c + (size_t)b * p, p));
+			half[a] = k > 1 ? 0.5 * sqrt(m) : INFINITY;
 		}
+		kh_par_sum(ham_rows, &h, n, acc, (int)(1 + kp + k));
+		for (size_t j = 0; j < kp; j++)
+			sum[j] += acc[1 + j];
+		for (int q = 0; q < k; q++)
+			cnt[q] += acc[1 + kp + q];
+		int was_full = h.full;
+		h.full = 0;
+		if (acc[0] == 0 && !was_full)
+			break;
+		/* New centres: the means. An empty cluster takes the row that is
+		 * farthest from its centre, and all bounds start over. */
+		memcpy(old, c, kp * sizeof(double));
 		for (int q = 0; q < k; q++) {
-			if (cnt[q] == 0) {
-				/* Re-seed an empty cluster at the worst-fitted point. */
-				size_t far = 0;
-				for (size_t i = 1; i < n; i++)
-					if (d2[i] > d2[far])
-						far = i;
-				memcpy(c + (size_t)q * p, Z + far * p, sizeof(double) * p);
-				d2[far] = 0;
+			if (cnt[q] > 0.5) {
+				for (int j = 0; j < p; j++)
+					c[(size_t)q * p + j] = sum[(size_t)q * p + j] / cnt[q];
 				continue;
 			}
-			for (int j = 0; j < p; j++)
-				c[(size_t)q * p + j] /= cnt[q];
+			size_t far = 0;
+			for (size_t i = 1; i < n; i++)
+				if (u[i] > u[far])
+					far = i;
+			memcpy(c + (size_t)q * p, Z + far * p, p * sizeof(double));
+			u[far] = 0;
+			h.full = 1;
+		}
+		if (h.full) {
+			memset(sum, 0, kp * sizeof(double));
+			memset(cnt, 0, k * sizeof(double));
+			continue;
+		}
+		double shift = 0;
+		h.mmax = h.m2nd = 0;
+		h.jmax = 0;
+		for (int q = 0; q < k; q++) {
+			double d2 = dist2(c + (size_t)q * p, old + (size_t)q * p, p);
+			shift += d2;
+			moved[q] = sqrt(d2);
+			if (moved[q] > h.mmax) {
+				h.m2nd = h.mmax;
+				h.mmax = moved[q];
+				h.jmax = q;
+			} else if (moved[q] > h.m2nd) {
+				h.m2nd = moved[q];
+			}
+		}
+		/* Stop when the centres move less than KH_KMEANS_TOL in total
+		 * squared distance (standardised units, where every feature has
+		 * variance 1): scikit-learn's tol = 1e-4 criterion. */
+		if (shift < KH_KMEANS_TOL) {
+			it++;
+			break;
 		}
 	}
 	*iters = it;
-	return acc[1];
+	/* The rows may have been assigned against centres that moved a little
+	 * since: the SSE is measured against the final centres. */
+	struct sse_ctx s = {Z, c, p, assign};
+	double sse;
+	kh_par_sum(sse_rows, &s, n, &sse, 1);
+	return sse;
 }
 
 void kh_kmeans_release(struct kh_kmeans *m)
@@ -185,20 +278,21 @@ static enum kh_err fit_z(struct kh_kmeans *m, const double *X, const double *Z, 
 			 int k, const struct kh_kmeans_opts *o, uint32_t *assign)
 {
 	enum kh_err err = KH_ENOMEM;
-	double *c = malloc(sizeof(double) * k * p), *d2 = malloc(n * sizeof(double));
+	size_t kp = (size_t)k * p;
+	double *c = malloc(sizeof(double) * kp);
+	double *work = malloc(sizeof(double) * (2 * n + 3 * kp + 4 * (size_t)k + 1));
 	uint32_t *as = malloc(n * sizeof(uint32_t));
-	size_t *cnt = malloc(sizeof(size_t) * k);
 	memset(m, 0, sizeof(*m));
 	m->center = calloc((size_t)k * p, sizeof(double));
 	m->size = calloc(k, sizeof(size_t));
-	if (!c || !d2 || !as || !cnt || !m->center || !m->size)
+	if (!c || !work || !as || !m->center || !m->size)
 		goto out;
 	uint64_t rng = o->seed;
 	double best = INFINITY;
 	for (int r = 0; r < o->restarts; r++) {
 		int iters;
-		seed_plusplus(Z, n, p, k, c, d2, &rng);
-		double sse = lloyd(Z, n, p, k, o->max_iter, c, as, d2, cnt, &iters);
+		seed_plusplus(Z, n, p, k, c, work, &rng);
+		double sse = lloyd(Z, n, p, k, o->max_iter, c, as, work, &iters);
 		if (sse < best) {
 			best = sse;
 			memcpy(assign, as, n * sizeof(uint32_t));
@@ -222,9 +316,8 @@ static enum kh_err fit_z(struct kh_kmeans *m, const double *X, const double *Z, 
 	err = KH_OK;
 out:
 	free(c);
-	free(d2);
+	free(work);
 	free(as);
-	free(cnt);
 	if (err)
 		kh_kmeans_release(m);
 	return err;

@@ -5,8 +5,9 @@
  * outweigh a purchase count. Each restart seeds with k-means++ (Arthur &
  * Vassilvitskii 2007: each next centre drawn with probability proportional to
  * the squared distance to the nearest centre chosen so far) and runs Lloyd's
- * iterations until no point changes cluster (or max_iter); the restart with the
- * lowest within-cluster sum of squares wins. A cluster that empties is
+ * iterations until no point changes cluster, or the centres move less than
+ * 1e-4 in total squared distance (scikit-learn's tol, in standardised units),
+ * or max_iter; the restart with the lowest within-cluster sum of squares wins. A cluster that empties is
  * re-seeded with the point farthest from its centre. The assignment step runs
  * on two threads for large n. Everything is deterministic for a given seed.
  *

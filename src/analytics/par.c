@@ -2,6 +2,7 @@
 #include "analytics/par.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int nthreads = 2;
@@ -20,14 +21,13 @@ struct chunk {
 	kh_par_fn fn;
 	void *ctx;
 	size_t lo, hi;
-	double acc[KH_PAR_MAX_ACC];
-	int sum;
+	double *acc; /* this chunk's partial sums, or NULL */
 };
 
 static void *run(void *p)
 {
 	struct chunk *c = p;
-	c->fn(c->ctx, c->lo, c->hi, c->sum ? c->acc : NULL);
+	c->fn(c->ctx, c->lo, c->hi, c->acc);
 	return NULL;
 }
 
@@ -38,14 +38,21 @@ static void split(kh_par_fn fn, void *ctx, size_t n, double *acc, int m)
 	int started[KH_PAR_MAX_THREADS] = {0};
 	int t = n < KH_PAR_MIN_ROWS || nthreads < 2 ? 1
 		: nthreads > KH_PAR_MAX_THREADS ? KH_PAR_MAX_THREADS : nthreads;
+	double *part = NULL;
+	if (acc)
+		memset(acc, 0, sizeof(double) * m);
+	if (t > 1 && acc) {
+		/* Chunk 0 sums into acc itself, the others into scratch. */
+		part = calloc((size_t)(t - 1) * m, sizeof(double));
+		if (!part)
+			t = 1;
+	}
 	for (int i = 0; i < t; i++) {
 		ch[i].fn = fn;
 		ch[i].ctx = ctx;
 		ch[i].lo = n / t * i;
 		ch[i].hi = i == t - 1 ? n : n / t * (i + 1);
-		ch[i].sum = acc != NULL;
-		if (acc)
-			memset(ch[i].acc, 0, sizeof(double) * m);
+		ch[i].acc = !acc ? NULL : i == 0 ? acc : part + (size_t)(i - 1) * m;
 	}
 	/* Chunk 0 runs on the calling thread, the others on new threads; a
 	 * chunk whose thread could not start runs here too. */
@@ -58,13 +65,12 @@ static void split(kh_par_fn fn, void *ctx, size_t n, double *acc, int m)
 		else
 			run(&ch[i]);
 	}
-	if (acc) {
-		for (int k = 0; k < m; k++) {
-			acc[k] = 0;
-			for (int i = 0; i < t; i++)
-				acc[k] += ch[i].acc[k];
-		}
-	}
+	/* Add the partial sums in chunk order, so the result does not depend
+	 * on which thread finished first. */
+	for (int i = 1; i < t && acc; i++)
+		for (int k = 0; k < m; k++)
+			acc[k] += ch[i].acc[k];
+	free(part);
 }
 
 void kh_par_sum(kh_par_fn fn, void *ctx, size_t n, double *acc, int m)

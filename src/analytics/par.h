@@ -12,7 +12,6 @@
 
 #define KH_PAR_MIN_ROWS 20000
 #define KH_PAR_MAX_THREADS 8
-#define KH_PAR_MAX_ACC 640
 
 /* Adds the contributions of rows [lo, hi) into acc[0..m-1] (which starts zeroed). */
 typedef void (*kh_par_fn)(void *ctx, size_t lo, size_t hi, double *acc);
@@ -22,8 +21,9 @@ typedef void (*kh_par_fn)(void *ctx, size_t lo, size_t hi, double *acc);
 void kh_par_set_threads(int n);
 int kh_par_threads(void);
 
-/* acc[0..m-1] = the sum of fn over rows [0, n). m <= KH_PAR_MAX_ACC. Falls back
- * to one thread if a thread cannot be started. */
+/* acc[0..m-1] = the sum of fn over rows [0, n) (acc is zeroed first). Each
+ * extra thread sums into m doubles of scratch; if that cannot be allocated, or
+ * a thread cannot be started, the work runs on the calling thread. */
 void kh_par_sum(kh_par_fn fn, void *ctx, size_t n, double *acc, int m);
 
 /* Runs fn(ctx, lo, hi, NULL) on disjoint chunks of [0, n) in parallel, for
