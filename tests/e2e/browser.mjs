@@ -44,6 +44,29 @@ export async function setup({ customers = 300, viewport = { width: 1366, height:
   };
 }
 
+/** A second browser (its own fresh profile) for a server already running; `close()` ends it. */
+export async function setupBrowserOnly({ viewport = { width: 1366, height: 860 }, locale = 'zh-CN' } = {}) {
+  const profile = await mkdtemp(join(tmpdir(), 'kehu-chromium-'));
+  const browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport,
+    locale,
+    timezoneId: 'Asia/Shanghai',
+  });
+  const page = browser.pages()[0] ?? (await browser.newPage());
+  page.setDefaultTimeout(15000);
+  return {
+    browser, page,
+    async close() {
+      await browser.close().catch(() => {});
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Logs in through the login page as admin. */
 export async function login(page, base, { username = 'admin', password = ADMIN_PASSWORD } = {}) {
   await page.goto(base + '/login');

@@ -24,6 +24,12 @@ test('columns show the open deals of each stage with their count', async () => {
   await column('prospecting').locator('.kcard').first().waitFor();
   const n = (await api('GET', '/opportunities?stage=proposal&count=1&limit=1')).body.total;
   await column('proposal').locator('.column-figures', { hasText: `${n} 个商机` }).waitFor();
+  // The amount of a column is the sum over all its deals (the aggregate API), not only the cards shown.
+  const agg = (await api('GET', '/opportunities/aggregate?group=stage&measures=count,sum:amount')).body.groups;
+  const prospecting = agg.find((g) => g.key.stage === 'prospecting');
+  const compact = new Intl.NumberFormat('zh-CN', { style: 'currency', currency: 'CNY', notation: 'compact', minimumFractionDigits: 0, maximumFractionDigits: 1 }).format(prospecting.sum_amount / 100);
+  await column('prospecting').locator('.column-sum', { hasText: compact }).waitFor();
+  assert.equal(await column('prospecting').locator('.column-sum .muted').count(), 0, 'not marked as a sum of the shown cards');
   await shot(page, 'pipeline');
 });
 
@@ -88,5 +94,11 @@ test('an account’s 360 view shows its open opportunities, cases and recent act
   await page.getByRole('region', { name: '未结工单' }).waitFor();
   await page.locator('#timeline-title', { hasText: '最近活动' }).waitFor();
   await page.getByRole('tab', { name: '联系人' }).waitFor();
+  // The value figures are the server's customer summary, formatted for the locale.
+  const sum = (await api('GET', `/accounts/${accountId}/summary`)).body;
+  const money = new Intl.NumberFormat('zh-CN', { style: 'currency', currency: sum.currency ?? 'CNY' }).format(sum.revenue / 100);
+  await page.locator('[data-figure=value_revenue] .figure-value', { hasText: money }).waitFor();
+  assert.equal(await page.locator('[data-figure=value_orders] .figure-value').textContent(), new Intl.NumberFormat('zh-CN').format(sum.orders));
+  assert.equal(await page.locator('[data-figure=value_open_opps] .figure-value').textContent(), String(sum.open_opportunities));
   await shot(page, 'account-360');
 });

@@ -57,6 +57,8 @@ export interface CallOptions {
   query?: Query | URLSearchParams;
   ifMatch?: number;
   signal?: AbortSignal;
+  /** Let the request finish even if the page is left (preferences saved just before a reload). */
+  keepalive?: boolean;
 }
 
 export interface Answer<T> {
@@ -78,6 +80,7 @@ export async function call<T = any>(method: string, path: string, opts: CallOpti
         headers,
         body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
         signal: opts.signal,
+        keepalive: opts.keepalive,
       });
     } catch (e) {
       if ((e as Error).name === 'AbortError') throw e;

@@ -131,6 +131,7 @@ export const en = {
   value_first_order: 'Customer since',
   value_open_opps: 'Open opportunities',
   value_open_cases: 'Open cases',
+  value_last_activity: 'Last contact',
   value_unavailable: 'Value figures are not available from this server yet.',
   view_all: 'View all',
   // pipeline
@@ -288,6 +289,7 @@ export const zh: Record<MessageKey, string> = {
   value_first_order: '首次购买',
   value_open_opps: '进行中商机',
   value_open_cases: '未结工单',
+  value_last_activity: '最近联系',
   value_unavailable: '此服务器暂不提供客户价值数据。',
   view_all: '查看全部',
   pipeline_title: '销售漏斗',

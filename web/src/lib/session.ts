@@ -3,7 +3,7 @@
 // The token lives in memory and in sessionStorage (this tab only, gone when it
 // closes) so that a reload keeps the session; the API has no cookie session yet.
 import { signal, computed } from '@preact/signals';
-import { api, ApiError, setExpiredHandler, setToken, type Rec } from './api';
+import { api, ApiError, call, setExpiredHandler, setToken, type Rec } from './api';
 import type { Entity, Meta } from './meta';
 import { applyLocale, normalizeLocale } from './i18n';
 import type { Locale } from './format';
@@ -65,19 +65,20 @@ async function loadPrefs() {
   }
 }
 
-let saveTimer: ReturnType<typeof setTimeout> | undefined;
+// Writes go out at once and one after another (never two at a time, so the last one wins).
+let saving: Promise<unknown> = Promise.resolve();
 export function savePrefs(patch: Partial<Prefs>) {
   prefs.value = { ...prefs.value, ...patch };
+  const snapshot = prefs.value;
   try {
-    localStorage.setItem(`kehu.prefs.${user.value?.id}`, JSON.stringify(prefs.value));
+    localStorage.setItem(`kehu.prefs.${user.value?.id}`, JSON.stringify(snapshot));
   } catch {
     /* ignore */
   }
   if (!serverPrefs) return;
-  clearTimeout(saveTimer);
-  saveTimer = setTimeout(() => {
-    api.put('/me/preferences', prefs.value).catch((e) => console.warn('saving preferences:', e));
-  }, 300);
+  saving = saving
+    .then(() => call('PUT', '/me/preferences', { body: snapshot, keepalive: true }))
+    .catch((e) => console.warn('saving preferences:', e));
 }
 
 /** Switches the language now and remembers it for this user. */

@@ -121,6 +121,17 @@ export function DashboardPage() {
     })),
   };
 
+  // What a screen reader says for each chart: the title, then each value, formatted.
+  const sep = l === 'zh-CN' ? '；' : '; ';
+  const colon = l === 'zh-CN' ? '：' : ': ';
+  const describe = (title: string, items: [string, string][]) =>
+    `${title}${colon}${items.length ? items.map(([k, v]) => `${k} ${v}`).join(sep) : t('none_yet')}`;
+  const descRevenue = describe(t('dash_revenue'), months.map((m, i) => [monthLabel(m), money(revenue[i])]));
+  const descPipeline = describe(t('dash_pipeline'), pipe.map((x, i) => [enumLabel('opportunities', 'stage', x.key ?? ''), `${money(x.value)} (${t('pipeline_count', { n: pipeCount[i]?.value ?? 0 })})`]));
+  const descLeads = describe(t('dash_leads'), leads.map((x) => [x.key ? enumLabel('leads', 'source', x.key) : t('not_set'), formatNumber(x.value, l)]));
+  const descCases = describe(t('dash_cases'), cases.categories.flatMap((c, i) =>
+    cases.series.filter((s) => s.data[i]).map((s) => [`${enumLabel('cases', 'status', c)} · ${enumLabel('cases', 'priority', s.key)}`, formatNumber(s.data[i], l)] as [string, string])));
+
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   const kpis = [
     { label: t('dash_kpi_pipeline'), value: moneyShort(sum(pipe.map((x) => x.value))), title: money(sum(pipe.map((x) => x.value))), href: '/pipeline' },
@@ -143,19 +154,19 @@ export function DashboardPage() {
       <div class="charts">
         <section class="card chart-card chart-wide" aria-labelledby="c-rev">
           <h2 class="card-title" id="c-rev">{t('dash_revenue')}</h2>
-          <Chart option={revenueOpt} label={t('dash_revenue')} />
+          <Chart option={revenueOpt} description={descRevenue} />
         </section>
         <section class="card chart-card" aria-labelledby="c-pipe">
           <h2 class="card-title" id="c-pipe">{t('dash_pipeline')}</h2>
-          <Chart option={pipelineOpt} label={t('dash_pipeline')} />
+          <Chart option={pipelineOpt} description={descPipeline} />
         </section>
         <section class="card chart-card" aria-labelledby="c-leads">
           <h2 class="card-title" id="c-leads">{t('dash_leads')}</h2>
-          <Chart option={leadsOpt} label={t('dash_leads')} />
+          <Chart option={leadsOpt} description={descLeads} />
         </section>
         <section class="card chart-card chart-wide" aria-labelledby="c-cases">
           <h2 class="card-title" id="c-cases">{t('dash_cases')}</h2>
-          <Chart option={casesOpt} label={t('dash_cases')} />
+          <Chart option={casesOpt} description={descCases} />
         </section>
       </div>
     </section>

@@ -6,7 +6,7 @@ import { api, ApiError, call, type ListPage as Page, type Rec } from '../lib/api
 import type { Entity, Field } from '../lib/meta';
 import { activityLink, activityLinks, defaultColumns, field, fieldGroups, isEditable, isVisible } from '../lib/meta';
 import { entityLabel, enumLabel, fieldLabel, locale, singularLabel, t } from '../lib/i18n';
-import { coerce, formatDate, formatDateTime, formatMoney, formatNumber, formatRelative, inputText, fromLocalInput } from '../lib/format';
+import { coerce, formatDate, formatDateTime, formatMoney, formatMoneyCompact, formatNumber, formatRelative, inputText, fromLocalInput } from '../lib/format';
 import { entities, meta, user } from '../lib/session';
 import { rememberTitle, titleOf } from '../lib/refs';
 import { ErrorBox, Link, Loading, errorText, toast } from '../components/ui';
@@ -251,7 +251,9 @@ interface Summary {
   last_order_date?: string | null;
   first_order_date?: string | null;
   open_opportunities?: number;
+  open_pipeline?: number;
   open_cases?: number;
+  last_activity_at?: string | null;
 }
 
 function ValueFigures({ e, id }: { e: Entity; id: number }) {
@@ -263,20 +265,22 @@ function ValueFigures({ e, id }: { e: Entity; id: number }) {
   const l = locale.value;
   if (missing) return <p class="muted figures-missing">{t('value_unavailable')}</p>;
   if (!s) return <div class="figures figures-loading" aria-hidden="true" />;
-  const fig = (label: MessageKey, value: string, cls = '') => (
-    <div class={`figure ${cls}`}>
+  const fig = (label: MessageKey, value: string, cls = '', sub = '') => (
+    <div class={`figure ${cls}`} data-figure={label}>
       <div class="figure-value">{value || t('empty_value')}</div>
-      <div class="figure-label">{t(label)}</div>
+      <div class="figure-label">{t(label)}{sub && <span class="figure-sub"> · {sub}</span>}</div>
     </div>
   );
+  const cur = s.currency ?? 'CNY';
   return (
     <section class="figures" aria-label={t('customer_360')}>
-      {fig('value_revenue', formatMoney(s.revenue ?? 0, s.currency ?? 'CNY', l), 'figure-big')}
+      {fig('value_revenue', formatMoney(s.revenue ?? 0, cur, l), 'figure-big')}
       {fig('value_orders', formatNumber(s.orders ?? 0, l))}
       {fig('value_last_order', formatDate(s.last_order_date, l))}
       {fig('value_first_order', formatDate(s.first_order_date, l))}
-      {fig('value_open_opps', formatNumber(s.open_opportunities ?? 0, l))}
+      {fig('value_open_opps', formatNumber(s.open_opportunities ?? 0, l), '', s.open_pipeline ? formatMoneyCompact(s.open_pipeline, cur, l) : '')}
       {fig('value_open_cases', formatNumber(s.open_cases ?? 0, l))}
+      {s.last_activity_at !== undefined && fig('value_last_activity', formatRelative(s.last_activity_at, l))}
     </section>
   );
 }
