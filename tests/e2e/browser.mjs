@@ -76,10 +76,10 @@ export async function login(page, base, { username = 'admin', password = ADMIN_P
   await page.locator('.topbar').waitFor();
 }
 
-export async function shot(page, name) {
+export async function shot(page, name, { fullPage = false } = {}) {
   if (process.env.KEHU_SCREENSHOTS === '0') return;
   await mkdir(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
 }
 
 /** The token the page holds (to act as "someone else" through the API). */

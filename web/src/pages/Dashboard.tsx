@@ -100,7 +100,7 @@ export function DashboardPage() {
     color: PALETTE,
     textStyle,
     tooltip: { trigger: 'item', formatter: (p: any) => `${p.name}: ${formatNumber(p.value, l)} (${p.percent}%)` },
-    legend: { type: 'scroll', orient: 'vertical', right: 0, top: 'middle' },
+    legend: { type: 'scroll', orient: 'vertical', right: 16, top: 'middle' },
     series: [{
       type: 'pie', radius: ['45%', '72%'], center: ['35%', '50%'], avoidLabelOverlap: true,
       label: { show: false },
@@ -158,15 +158,15 @@ export function DashboardPage() {
         </section>
         <section class="card chart-card" aria-labelledby="c-pipe">
           <h2 class="card-title" id="c-pipe">{t('dash_pipeline')}</h2>
-          <Chart option={pipelineOpt} description={descPipeline} />
+          {pipe.length ? <Chart option={pipelineOpt} description={descPipeline} /> : <p class="muted chart-empty">{t('none_yet')}</p>}
         </section>
         <section class="card chart-card" aria-labelledby="c-leads">
           <h2 class="card-title" id="c-leads">{t('dash_leads')}</h2>
-          <Chart option={leadsOpt} description={descLeads} />
+          {leads.length ? <Chart option={leadsOpt} description={descLeads} /> : <p class="muted chart-empty">{t('none_yet')}</p>}
         </section>
         <section class="card chart-card chart-wide" aria-labelledby="c-cases">
           <h2 class="card-title" id="c-cases">{t('dash_cases')}</h2>
-          <Chart option={casesOpt} description={descCases} />
+          {cases.series.length ? <Chart option={casesOpt} description={descCases} /> : <p class="muted chart-empty">{t('none_yet')}</p>}
         </section>
       </div>
     </section>
