@@ -23,7 +23,9 @@
 struct bg_ctx {
 	const struct kh_rf *d;
 	double r, alpha, a, b;
-	double *lc; /* ln(a / (b + x - 1)) for x >= 1 */
+	double *lc;   /* ln(a / (b + x - 1)) for x >= 1 */
+	double *lv;   /* ln(alpha + v) for each distinct t or T value v */
+	double *iv;   /* 1 / (alpha + v) */
 	int grad;
 };
 
@@ -33,29 +35,32 @@ static void bg_rows(void *p, size_t lo, size_t hi, double *acc)
 {
 	const struct bg_ctx *c = p;
 	const struct kh_rf *d = c->d;
-	double alpha = c->alpha, r = c->r, b = c->b;
+	double r = c->r, b = c->b;
 	double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0;
 	for (size_t j = lo; j < hi; j++) {
-		uint32_t x = d->x[j];
+		uint32_t x = d->x[j], Ti = d->Ti[j];
 		double w = d->w[j], rx = r + x;
-		double u = log(alpha + d->T[j]);
+		double u = c->lv[Ti];
 		double e1 = -rx * u;
 		if (x == 0) {
 			s0 += w * e1;
 			if (c->grad) {
 				s1 -= w * u;
-				s2 += w * rx / (alpha + d->T[j]);
+				s2 += w * rx * c->iv[Ti];
 			}
 			continue;
 		}
-		double v = log(alpha + d->t[j]);
+		uint32_t ti = d->ti[j];
+		double v = c->lv[ti];
 		double e2 = c->lc[x] - rx * v;
-		s0 += w * kh_logaddexp(e1, e2);
+		/* ln(e^e1 + e^e2) with one exponential, shared with om: the share
+		 * of the "dropped out after the last purchase" term. */
+		double ex = exp(-fabs(e1 - e2));
+		s0 += w * ((e1 > e2 ? e1 : e2) + log1p(ex));
 		if (c->grad) {
-			/* om: the share of the "dropped out after the last purchase" term. */
-			double om = 1 / (1 + exp(e1 - e2));
+			double om = e2 >= e1 ? 1 / (1 + ex) : ex / (1 + ex);
 			s1 -= w * ((1 - om) * u + om * v);
-			s2 += w * rx * ((1 - om) / (alpha + d->T[j]) + om / (alpha + d->t[j]));
+			s2 += w * rx * ((1 - om) * c->iv[Ti] + om * c->iv[ti]);
 			s3 += w * om;
 			s4 += w * om / (b + x - 1);
 		}
@@ -95,6 +100,10 @@ static double bg_loglik(struct bg_ctx *c, double *g)
 		gb += n * (db - dab);
 	}
 	double acc[5];
+	for (size_t k = 0; k < d->nval; k++) {
+		c->lv[k] = log(alpha + d->val[k]);
+		c->iv[k] = 1 / (alpha + d->val[k]);
+	}
 	c->grad = g != NULL;
 	kh_par_sum(bg_rows, c, d->n, acc, 5);
 	ll += N * r * log(alpha) + acc[0];
@@ -158,7 +167,13 @@ enum kh_err kh_bgnbd_fit(struct kh_bgnbd *m, const uint32_t *x, const double *t_
 		return err;
 	struct bg_ctx c = {.d = &d};
 	c.lc = malloc(((size_t)d.xmax + 1) * sizeof(double));
-	if (!c.lc) {
+	/* Room for the value tables of the data and of its sample. */
+	c.lv = malloc(2 * d.n * sizeof(double));
+	c.iv = malloc(2 * d.n * sizeof(double));
+	if (!c.lc || !c.lv || !c.iv) {
+		free(c.lc);
+		free(c.lv);
+		free(c.iv);
 		kh_rf_release(&d);
 		return KH_ENOMEM;
 	}
@@ -170,7 +185,14 @@ enum kh_err kh_bgnbd_fit(struct kh_bgnbd *m, const uint32_t *x, const double *t_
 		sx += d.w[j] * (d.x[j] + 1.0);
 	}
 	double th[4] = {0, log(fmax(sT / sx, 1e-3)), 0, 0};
+	/* On large data the simplex search runs on a sample of the rows and
+	 * BFGS finishes on all of them from there. */
+	struct kh_rf sample = {0};
+	if (d.n > KH_RF_SAMPLE_ABOVE && kh_rf_sample(&d, KH_RF_SAMPLE_ABOVE / 2, &sample) == KH_OK)
+		c.d = &sample;
 	err = kh_optim_nelder_mead(bg_objective, &c, th, 4, 1.0, 1e-7, 1e-3, 1000, &nm);
+	c.d = &d;
+	kh_rf_release(&sample);
 	if (!err)
 		err = kh_optim_bfgs(bg_objective, &c, th, 4, 1e-9, 500, &bf);
 	if (!err) {
@@ -185,6 +207,8 @@ enum kh_err kh_bgnbd_fit(struct kh_bgnbd *m, const uint32_t *x, const double *t_
 		kh_fit_std_errors(bg_objective, &c, th, 4, 1, d.wsum, m->se);
 	}
 	free(c.lc);
+	free(c.lv);
+	free(c.iv);
 	kh_rf_release(&d);
 	return err;
 }
@@ -197,8 +221,12 @@ double kh_bgnbd_loglik(const struct kh_bgnbd *m, const uint32_t *x, const double
 		return NAN;
 	struct bg_ctx c = {.d = &d, .r = m->r, .alpha = m->alpha, .a = m->a, .b = m->b};
 	c.lc = malloc(((size_t)d.xmax + 1) * sizeof(double));
-	double ll = c.lc ? bg_loglik(&c, NULL) : NAN;
+	c.lv = malloc(d.nval * sizeof(double));
+	c.iv = malloc(d.nval * sizeof(double));
+	double ll = c.lc && c.lv && c.iv ? bg_loglik(&c, NULL) : NAN;
 	free(c.lc);
+	free(c.lv);
+	free(c.iv);
 	kh_rf_release(&d);
 	return ll;
 }

@@ -149,6 +149,29 @@ enum kh_err kh_gg_fit(struct kh_gamma_gamma *m, const uint32_t *x, const double 
 		mean += c.mx[i] / c.x[i];
 	mean /= c.n;
 	double th[3] = {0, 0, log(mean)};
+	/* On many customers the simplex search runs on a systematic sample
+	 * (every k-th row), and BFGS finishes on all rows. */
+	if (c.n > KH_RF_SAMPLE_ABOVE) {
+		struct gg_ctx sc = c;
+		size_t k = c.n / (KH_RF_SAMPLE_ABOVE / 2), used = 0;
+		sc.x = malloc((c.n / k + 1) * sizeof(uint32_t));
+		sc.mx = malloc((c.n / k + 1) * sizeof(double));
+		sc.xcount = calloc((size_t)c.xmax + 1, sizeof(double));
+		if (sc.x && sc.mx && sc.xcount) {
+			sc.slnm = sc.sxlnm = 0;
+			for (size_t i = 0; i < c.n; i += k, used++) {
+				double l = log(c.mx[i] / c.x[i]);
+				sc.x[used] = c.x[i];
+				sc.mx[used] = c.mx[i];
+				sc.slnm += l;
+				sc.sxlnm += c.x[i] * l;
+				sc.xcount[c.x[i]] += 1;
+			}
+			sc.n = used;
+			kh_optim_nelder_mead(gg_objective, &sc, th, 3, 1.0, 1e-8, 1e-3, 1000, &nm);
+		}
+		gg_release(&sc);
+	}
 	err = kh_optim_nelder_mead(gg_objective, &c, th, 3, 1.0, 1e-8, 1e-3, 1000, &nm);
 	if (!err)
 		err = kh_optim_bfgs(gg_objective, &c, th, 3, 1e-9, 500, &bf);

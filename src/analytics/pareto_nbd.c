@@ -128,7 +128,12 @@ enum kh_err kh_pnbd_fit(struct kh_pnbd *m, const uint32_t *x, const double *t_x,
 	 * over the mean number of purchases. */
 	double sc = log(fmax(sT / sx, 1e-3));
 	double th[4] = {0, sc, 0, sc};
+	struct kh_rf sample = {0};
+	if (d.n > KH_RF_SAMPLE_ABOVE && kh_rf_sample(&d, KH_RF_SAMPLE_ABOVE / 2, &sample) == KH_OK)
+		c.d = &sample;
 	err = kh_optim_nelder_mead(pn_objective, &c, th, 4, 1.0, 1e-8, 1e-4, 2000, &nm);
+	c.d = &d;
+	kh_rf_release(&sample);
 	if (!err)
 		err = kh_optim_bfgs(pn_objective, &c, th, 4, 1e-7, 200, &bf);
 	if (!err) {

@@ -12,6 +12,9 @@ void kh_rf_release(struct kh_rf *d)
 	free(d->T);
 	free(d->w);
 	free(d->xcount);
+	free(d->val);
+	free(d->ti);
+	free(d->Ti);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -31,6 +34,39 @@ static uint64_t bits(double v)
 	v += 0.0; /* -0.0 and 0.0 are one value */
 	memcpy(&u, &v, sizeof(u));
 	return u;
+}
+
+/* Finds v in the value table, adding it if new; slot is a hash table of
+ * cap entries (a power of two) of indices into d->val. */
+static uint32_t value_index(struct kh_rf *d, uint32_t *slot, size_t cap, double v)
+{
+	for (size_t k = mix(bits(v)) & (cap - 1);; k = (k + 1) & (cap - 1)) {
+		uint32_t j = slot[k];
+		if (j == UINT32_MAX) {
+			slot[k] = (uint32_t)d->nval;
+			d->val[d->nval] = v;
+			return (uint32_t)d->nval++;
+		}
+		if (d->val[j] == v)
+			return j;
+	}
+}
+
+/* Builds val, ti and Ti; reuses the row hash table (cap >= 2 n >= the
+ * number of distinct values). */
+static enum kh_err index_values(struct kh_rf *d, uint32_t *slot, size_t cap)
+{
+	d->val = malloc(2 * d->n * sizeof(double));
+	d->ti = malloc(d->n * sizeof(uint32_t));
+	d->Ti = malloc(d->n * sizeof(uint32_t));
+	if (!d->val || !d->ti || !d->Ti)
+		return KH_ENOMEM;
+	memset(slot, 0xff, cap * sizeof(uint32_t));
+	for (size_t j = 0; j < d->n; j++) {
+		d->ti[j] = value_index(d, slot, cap, d->t[j]);
+		d->Ti[j] = value_index(d, slot, cap, d->T[j]);
+	}
+	return KH_OK;
 }
 
 enum kh_err kh_rf_build(struct kh_rf *d, const uint32_t *x, const double *t_x, const double *T,
@@ -97,9 +133,50 @@ enum kh_err kh_rf_build(struct kh_rf *d, const uint32_t *x, const double *t_x, c
 	}
 	for (size_t j = 0; j < d->n; j++)
 		d->xcount[d->x[j]] += d->w[j];
+	err = index_values(d, slot, cap);
 out:
 	free(slot);
 	if (err)
 		kh_rf_release(d);
+	return err;
+}
+
+enum kh_err kh_rf_sample(const struct kh_rf *d, size_t target, struct kh_rf *s)
+{
+	size_t k = target && d->n > target ? d->n / target : 1, m = (d->n + k - 1) / k;
+	memset(s, 0, sizeof(*s));
+	s->x = malloc(m * sizeof(uint32_t));
+	s->t = malloc(m * sizeof(double));
+	s->T = malloc(m * sizeof(double));
+	s->w = malloc(m * sizeof(double));
+	if (!s->x || !s->t || !s->T || !s->w) {
+		kh_rf_release(s);
+		return KH_ENOMEM;
+	}
+	for (size_t j = 0; j < d->n; j += k) {
+		s->x[s->n] = d->x[j];
+		s->t[s->n] = d->t[j];
+		s->T[s->n] = d->T[j];
+		s->w[s->n] = d->w[j];
+		s->wsum += d->w[j];
+		if (d->x[j] > s->xmax)
+			s->xmax = d->x[j];
+		s->n++;
+	}
+	s->xcount = calloc((size_t)s->xmax + 1, sizeof(double));
+	if (!s->xcount) {
+		kh_rf_release(s);
+		return KH_ENOMEM;
+	}
+	for (size_t j = 0; j < s->n; j++)
+		s->xcount[s->x[j]] += s->w[j];
+	size_t cap = 16;
+	while (cap < 2 * s->n)
+		cap *= 2;
+	uint32_t *slot = malloc(cap * sizeof(uint32_t));
+	enum kh_err err = slot ? index_values(s, slot, cap) : KH_ENOMEM;
+	free(slot);
+	if (err)
+		kh_rf_release(s);
 	return err;
 }

@@ -20,6 +20,13 @@ struct kh_rf {
 	uint32_t xmax;
 	double wsum;     /* customers in the fit */
 	double *xcount;  /* xmax + 1 entries: customers with each x */
+	/* The distinct values among all t and T, and each row's index into
+	 * them: with dates in whole days there are only as many as days in the
+	 * history, so a model tabulates ln(alpha + value) once per evaluation
+	 * instead of twice per row. */
+	size_t nval;
+	double *val;
+	uint32_t *ti, *Ti;
 };
 
 /* Deduplicates the rows with T >= 0 (the others are not customers yet).
@@ -28,6 +35,15 @@ struct kh_rf {
 enum kh_err kh_rf_build(struct kh_rf *d, const uint32_t *x, const double *t_x, const double *T,
 			size_t n);
 void kh_rf_release(struct kh_rf *d);
+
+/* Rows for a quick first search on large data: every k-th distinct row of d
+ * (with its count), k chosen to keep about `target` rows; the first rows
+ * appeared in input order, so this is a systematic sample of the customers.
+ * KH_ENOMEM. */
+enum kh_err kh_rf_sample(const struct kh_rf *d, size_t target, struct kh_rf *s);
+
+/* The distinct-row count above which the fits search on a sample first. */
+#define KH_RF_SAMPLE_ABOVE 60000
 
 /* Standard errors of parameters p = exp(th) fitted by minimising f, the mean
  * negative log-likelihood of N customers over th: with the observed
