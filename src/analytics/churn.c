@@ -10,22 +10,14 @@
 #include "analytics/sort.h"
 
 struct lr_ctx {
-	const double *X;
+	const double *Z;    /* standardised features, n x p */
 	const uint8_t *y;
 	int p;
-	const double *mean, *sd;
-	const double *beta; /* standardised, intercept first */
-	int want;           /* 0: objective only; 1: also gradient and Hessian */
+	const double *beta; /* intercept first */
 };
 
-/* log(1 + e^eta) without overflow. */
-static double softplus(double eta)
-{
-	return eta > 0 ? eta + log1p(exp(-eta)) : log1p(exp(eta));
-}
-
-/* acc[0] = sum of losses; with want, acc[1..q] the gradient and then the
- * upper triangle of the Hessian (q = p + 1 parameters). */
+/* acc[0] = the sum of the losses, acc[1..q] the gradient, then the upper
+ * triangle of the Hessian, row by row (q = p + 1 parameters). */
 static void lr_rows(void *pc, size_t lo, size_t hi, double *acc)
 {
 	const struct lr_ctx *c = pc;
@@ -33,16 +25,15 @@ static void lr_rows(void *pc, size_t lo, size_t hi, double *acc)
 	double z[KH_LOGREG_MAXP + 1];
 	z[0] = 1;
 	for (size_t i = lo; i < hi; i++) {
-		const double *x = c->X + i * p;
 		double eta = c->beta[0];
 		for (int j = 0; j < p; j++) {
-			z[j + 1] = (x[j] - c->mean[j]) / c->sd[j];
+			z[j + 1] = c->Z[i * p + j];
 			eta += c->beta[j + 1] * z[j + 1];
 		}
-		acc[0] += softplus(eta) - c->y[i] * eta;
-		if (!c->want)
-			continue;
-		double pr = 1 / (1 + exp(-eta)), r = pr - c->y[i], w = pr * (1 - pr);
+		/* One exponential gives the loss, the probability and the weight. */
+		double e = exp(-fabs(eta)), pr = eta >= 0 ? 1 / (1 + e) : e / (1 + e);
+		acc[0] += (eta > 0 ? eta : 0) + log1p(e) - c->y[i] * eta;
+		double r = pr - c->y[i], w = pr * (1 - pr);
 		double *g = acc + 1, *h = acc + 1 + q;
 		for (int j = 0; j < q; j++) {
 			g[j] += r * z[j];
@@ -51,6 +42,27 @@ static void lr_rows(void *pc, size_t lo, size_t hi, double *acc)
 				*h++ += wz * z[k];
 		}
 	}
+}
+
+/* The penalised objective, gradient and Hessian (q x q) at beta, in one pass. */
+static double lr_eval(struct lr_ctx *c, size_t n, double lambda, const double *beta,
+		      double *acc, double *g, double *h)
+{
+	int q = c->p + 1;
+	c->beta = beta;
+	kh_par_sum(lr_rows, c, n, acc, 1 + q + q * (q + 1) / 2);
+	double pen = 0;
+	for (int j = 1; j < q; j++)
+		pen += beta[j] * beta[j];
+	const double *hu = acc + 1 + q;
+	for (int j = 0; j < q; j++) {
+		g[j] = acc[1 + j] + (j ? lambda * beta[j] : 0);
+		for (int k = j; k < q; k++)
+			h[j * q + k] = h[k * q + j] = *hu++;
+		if (j)
+			h[j * q + j] += lambda;
+	}
+	return acc[0] + 0.5 * lambda * pen;
 }
 
 enum kh_err kh_logreg_fit(struct kh_logreg *m, const double *X, const uint8_t *y, size_t n, int p,
@@ -86,93 +98,73 @@ enum kh_err kh_logreg_fit(struct kh_logreg *m, const double *X, const uint8_t *y
 		if (!(m->sd[j] > 0))
 			m->sd[j] = 1;
 	}
+	/* Standardise once rather than in every pass. */
+	double *Z = malloc(n * p * sizeof(double));
+	if (!Z)
+		return KH_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		for (int j = 0; j < p; j++)
+			Z[i * p + j] = (X[i * p + j] - m->mean[j]) / m->sd[j];
 	/* Start at the intercept of the base rate, all slopes 0. */
 	double beta[KH_LOGREG_MAXP + 1] = {0}, cand[KH_LOGREG_MAXP + 1];
 	double base = (pos + 0.5) / (n + 1.0);
 	beta[0] = log(base / (1 - base));
-	struct lr_ctx c = {X, y, p, m->mean, m->sd, beta, 1};
-	int m_acc = 1 + q + q * (q + 1) / 2;
-	/* The loss, the gradient and the upper triangle of the Hessian. */
+	struct lr_ctx c = {Z, y, p, beta};
 	double acc[1 + (KH_LOGREG_MAXP + 1) * (KH_LOGREG_MAXP + 4) / 2];
-	double h[KH_OPTIM_MAXN * KH_OPTIM_MAXN], step[KH_OPTIM_MAXN];
-	double f = 0;
+	double g[KH_OPTIM_MAXN], h[KH_OPTIM_MAXN * KH_OPTIM_MAXN];
+	double gn[KH_OPTIM_MAXN], hn[KH_OPTIM_MAXN * KH_OPTIM_MAXN], step[KH_OPTIM_MAXN];
+	double f = lr_eval(&c, n, lambda, beta, acc, g, h);
+	double loss = acc[0];
 	int it;
 	for (it = 0; it < 100; it++) {
-		c.beta = beta;
-		c.want = 1;
-		kh_par_sum(lr_rows, &c, n, acc, m_acc);
-		double pen = 0;
-		for (int j = 1; j < q; j++)
-			pen += beta[j] * beta[j];
-		f = acc[0] + 0.5 * lambda * pen;
-		/* Gradient and Hessian of the penalised objective. */
 		double gmax = 0;
-		const double *hu = acc + 1 + q;
-		for (int j = 0; j < q; j++) {
-			step[j] = acc[1 + j] + (j ? lambda * beta[j] : 0);
-			gmax = fmax(gmax, fabs(step[j]));
-			for (int k = j; k < q; k++) {
-				h[j * q + k] = h[k * q + j] = *hu++;
-			}
-			if (j)
-				h[j * q + j] += lambda;
-		}
+		for (int j = 0; j < q; j++)
+			gmax = fmax(gmax, fabs(g[j]));
 		/* Converged when the gradient is negligible per row. */
 		if (gmax < 1e-10 * (double)n) {
 			m->converged = 1;
 			break;
 		}
-		if (kh_chol(h, q) != KH_OK) {
+		memcpy(step, g, sizeof(double) * q);
+		memcpy(hn, h, sizeof(double) * q * q);
+		if (kh_chol(hn, q) != KH_OK) {
 			/* Separable data without a penalty can make the Hessian
-			 * singular; a tiny ridge keeps the step defined. */
-			for (int j = 0; j < q; j++) {
-				for (int k = 0; k < q; k++)
-					h[j * q + k] = 0;
-				h[j * q + j] = 1e-8 * n + lambda;
-			}
-			kh_chol(h, q);
+			 * singular; a small ridge keeps the step defined. */
+			for (int j = 0; j < q * q; j++)
+				hn[j] = 0;
+			for (int j = 0; j < q; j++)
+				hn[j * q + j] = 1e-8 * n + lambda;
+			kh_chol(hn, q);
 		}
-		kh_chol_solve(h, q, step);
-		/* Step halving until the objective decreases. */
+		kh_chol_solve(hn, q, step);
+		/* Newton step, halved until the objective decreases; each trial
+		 * pass also yields the gradient and Hessian for the next step. */
 		double t = 1, fn = INFINITY;
 		for (int ls = 0; ls < 40; ls++) {
 			for (int j = 0; j < q; j++)
 				cand[j] = beta[j] - t * step[j];
-			c.beta = cand;
-			c.want = 0;
-			double a1[1];
-			kh_par_sum(lr_rows, &c, n, a1, 1);
-			double pn = 0;
-			for (int j = 1; j < q; j++)
-				pn += cand[j] * cand[j];
-			fn = a1[0] + 0.5 * lambda * pn;
+			fn = lr_eval(&c, n, lambda, cand, acc, gn, hn);
 			if (fn <= f)
 				break;
 			t *= 0.5;
 		}
 		if (!(fn <= f))
 			break; /* no decrease even for tiny steps: at the optimum */
+		double df = f - fn;
 		memcpy(beta, cand, sizeof(double) * q);
-		if (f - fn < 1e-15 * fabs(f)) {
+		memcpy(g, gn, sizeof(double) * q);
+		memcpy(h, hn, sizeof(double) * q * q);
+		f = fn;
+		loss = acc[0];
+		if (df < 1e-15 * fabs(f)) {
 			m->converged = 1;
 			it++;
 			break;
 		}
 	}
 	m->iterations = it;
-	/* Final pass: the unpenalised log-likelihood and the Hessian for the
-	 * standard errors. */
-	c.beta = beta;
-	c.want = 1;
-	kh_par_sum(lr_rows, &c, n, acc, m_acc);
-	m->loglik = -acc[0];
-	const double *hu = acc + 1 + q;
-	for (int j = 0; j < q; j++) {
-		for (int k = j; k < q; k++)
-			h[j * q + k] = h[k * q + j] = *hu++;
-		if (j)
-			h[j * q + j] += lambda;
-	}
+	m->loglik = -loss;
+	/* Standard errors from the inverse of the penalised Hessian. */
 	if (kh_spd_inverse(h, q) == KH_OK)
 		for (int j = 0; j < q; j++)
 			m->se[j] = sqrt(h[j * q + j]);
@@ -185,6 +177,7 @@ enum kh_err kh_logreg_fit(struct kh_logreg *m, const double *X, const uint8_t *y
 		m->coef[j + 1] = beta[j + 1] / m->sd[j];
 		m->coef[0] -= beta[j + 1] * m->mean[j] / m->sd[j];
 	}
+	free(Z);
 	return KH_OK;
 }
 
