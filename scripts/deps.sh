@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 build_pkgs=(build-essential cmake pkg-config
   libmicrohttpd-dev libsqlite3-dev libjansson-dev libsodium-dev
   libcmocka-dev sqlite3 nodejs npm
+  libpq-dev postgresql postgresql-contrib
   libcsv-dev libxlsxwriter-dev libzip-dev libexpat1-dev libopencc-dev libicu-dev)
 bench_pkgs=(wrk nginx-light python3-pandas python3-sklearn python3-scipy gnuplot-nox hyperfine)
 

@@ -783,7 +783,7 @@ int kh_cmd_demo(int argc, char **argv)
 	for (int i = 0; !rc && i < kh_nentities && i < 64; i++) {
 		char sql[128];
 		int64_t any = 0;
-		snprintf(sql, sizeof sql, "SELECT count(*) FROM (SELECT 1 FROM %s LIMIT 1)", kh_entities[i]->name);
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM (SELECT 1 FROM %s LIMIT 1) AS t", kh_entities[i]->name);
 		if (kh_db_int(d->db, sql, NULL, 0, &any) || (!any && kh_schema_indexes(d->db, kh_entities[i], 0)))
 			rc = fail(d, "indexes");
 		dropped[i] = !any;

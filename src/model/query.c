@@ -348,9 +348,9 @@ static void filter_sql(struct kh_buf *sql, struct params *p, const struct kh_fil
 			}
 			pat[o++] = '"';
 			pat[o++] = '%';
-			kh_buf_addf(sql, "%s LIKE ", name);
+			kh_buf_addf(sql, "lower(%s) LIKE lower(", name);
 			add_param(sql, p, KH_VTEXTN(pat, o));
-			kh_buf_adds(sql, " ESCAPE '\\'");
+			kh_buf_adds(sql, ") ESCAPE '\\'");
 			return;
 		}
 		/* fall through */
@@ -374,9 +374,12 @@ static void filter_sql(struct kh_buf *sql, struct params *p, const struct kh_fil
 		kh_buf_addc(sql, ')');
 		return;
 	case KH_FOP_LIKE:
-		kh_buf_addf(sql, "%s LIKE ", name);
+		/* SQLite's LIKE ignores ASCII case, PostgreSQL's does not: lower() on
+		 * both sides gives both engines SQLite's answer. (SQLite cannot use an
+		 * index for LIKE on these columns either way.) */
+		kh_buf_addf(sql, "lower(%s) LIKE lower(", name);
 		add_param(sql, p, f->vals[0]);
-		kh_buf_adds(sql, " ESCAPE '\\'");
+		kh_buf_adds(sql, ") ESCAPE '\\'");
 		return;
 	case KH_FOP_NULL:
 		kh_buf_addf(sql, "%s IS %s", name, f->vals[0].i ? "NULL" : "NOT NULL");
@@ -686,7 +689,7 @@ enum kh_err kh_agg_sql(const struct kh_agg *g, const struct kh_principal *who, s
 		if (g->measure[i].fn == KH_M_COUNT)
 			kh_buf_adds(sql, "count(*)");
 		else if (g->measure[i].fn == KH_M_AVG) /* a real average of integers on both engines */
-			kh_buf_addf(sql, "avg(CAST(%s AS REAL))", g->measure[i].f->name);
+			kh_buf_addf(sql, "avg(CAST(%s AS DOUBLE PRECISION))", g->measure[i].f->name); /* REAL is 4 bytes in PostgreSQL */
 		else
 			kh_buf_addf(sql, "%s(%s)", measure_names[g->measure[i].fn], g->measure[i].f->name);
 		kh_buf_adds(sql, i + 1 < g->nmeasures ? ", " : "");

@@ -5,6 +5,7 @@
 #include "util/log.h"
 
 static const struct kh_store_ops *const drivers[] = {
+	&kh_pg_ops,
 	&kh_sqlite_ops,
 };
 

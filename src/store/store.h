@@ -135,5 +135,6 @@ enum kh_err kh_db_commit(struct kh_db *db);
 void kh_db_rollback(struct kh_db *db);
 
 extern const struct kh_store_ops kh_sqlite_ops;
+extern const struct kh_store_ops kh_pg_ops;
 
 #endif

@@ -1,5 +1,6 @@
 // Starts a real `kehu serve` on a free loopback port, on a fresh database in a
-// temporary directory, for black-box tests (API and browser alike).
+// temporary directory, for black-box tests (API and browser alike). With
+// KEHU_TEST_PG=1 the fresh database is a PostgreSQL one instead (lib/pg.mjs).
 //
 //   const srv = await startServer({ customers: 200 });   // demo data optional
 //   const token = await srv.login();                      // admin's bearer token
@@ -10,6 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { usePg, createDatabase, dropDatabase } from './pg.mjs';
 
 const execFileP = promisify(execFile);
 
@@ -32,7 +34,7 @@ export async function kehu(args, env = {}) {
 
 export async function startServer({ customers = 0, seed = 42, args = [], env = {}, db } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'kehu-test-'));
-  const path = db ?? join(dir, 'test.db');
+  const path = db ?? (usePg ? createDatabase() : join(dir, 'test.db'));
   if (!db) {
     const init = await kehu(['init', '--db', path], { KEHU_ADMIN_PASSWORD: ADMIN_PASSWORD });
     if (init.code !== 0) throw new Error(`kehu init failed: ${init.stderr}`);
@@ -91,6 +93,7 @@ export async function startServer({ customers = 0, seed = 42, args = [], env = {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       const result = await exited;
       await rm(dir, { recursive: true, force: true });
+      if (usePg && !db) dropDatabase(path);
       if (result.code !== 0 || /Sanitizer|runtime error/.test(stderr)) {
         throw new Error(`kehu serve did not stop cleanly (${JSON.stringify(result)}):\n${stderr}`);
       }

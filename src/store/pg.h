@@ -1,0 +1,43 @@
+/* Internals of the PostgreSQL driver (pg.c, pg_search.c), shared by its files
+ * and its unit tests. Everything else uses the driver through store.h. */
+#ifndef KH_PG_H
+#define KH_PG_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+
+#include "store/store.h"
+#include "util/buf.h"
+
+/* Appends the short-query tokens of text to out as the body of a PostgreSQL
+ * array literal ({"a","b"}): every CJK character, every pair of adjacent CJK
+ * characters, and the first one and two characters of every word, lower-cased
+ * (ASCII). They answer the one- and two-character queries that trigrams cannot
+ * (see pg_search.c); the same tokens as the SQLite driver's kehu_short tokenizer,
+ * with prefixes stored instead of looked up. Duplicates are left out. */
+void kh_pg_short_tokens(const char *text, struct kh_buf *out);
+
+/* The tokens a short query (under three characters) must all have, as an array
+ * literal: a CJK pair is a bigram, a lone CJK character a unigram, a word its
+ * lower-cased self. Returns -1 for an empty or invalid query. */
+int kh_pg_query_tokens(const char *q, size_t n, struct kh_buf *out);
+
+/* The search ops of the driver (pg_search.c). */
+enum kh_err kh_pg_search_put(struct kh_db *db, int64_t doc, const char *text, int replace);
+enum kh_err kh_pg_search_del(struct kh_db *db, int64_t doc);
+enum kh_err kh_pg_search(struct kh_db *db, const char *q, int limit, struct kh_rows **rows);
+enum kh_err kh_pg_prepare_schema(struct kh_db *db);
+
+/* 1 while the connection is loading in bulk (search documents are buffered). */
+int kh_pg_in_bulk(struct kh_db *db);
+
+/* The connection's libpq handle, its buffer of bulk search documents, and its
+ * error recorder (which keeps the SQLSTATE and message for errmsg()). */
+PGconn *kh_pg_conn(struct kh_db *db);
+struct kh_buf *kh_pg_search_buffer(struct kh_db *db);
+enum kh_err kh_pg_fail(struct kh_db *db, const PGresult *res, const char *what);
+
+/* Sends every buffered search document (bulk loads) in one COPY. */
+enum kh_err kh_pg_search_flush(struct kh_db *db);
+
+#endif
