@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analytics/par.h"
+
 void kh_summary_release(struct kh_summary *s)
 {
 	free(s->purchases);
@@ -142,22 +144,59 @@ static int count_lines(const struct kh_txns *t, size_t nc, size_t *start)
 	return sorted;
 }
 
-/* Counting sort of the line indices by customer, then each customer's lines
- * by (day, order). */
-static enum kh_err group_lines(const struct kh_txns *t, size_t nc, const size_t *start,
-			       uint32_t *idx)
+struct group_ctx {
+	const struct kh_txns *t;
+	const size_t *start;
+	uint32_t *idx;       /* NULL when the lines are sorted already */
+	struct kh_summary *s; /* NULL when only grouping */
+};
+
+/* Sorts (if needed) and summarises customers [lo, hi); acc[0] counts the
+ * customers whose sort ran out of memory. */
+static void group_rows(void *p, size_t lo, size_t hi, double *acc)
 {
-	size_t *next = malloc((nc ? nc : 1) * sizeof(size_t));
-	enum kh_err err = KH_OK;
-	if (!next)
-		return KH_ENOMEM;
-	memcpy(next, start, nc * sizeof(size_t));
-	for (size_t i = 0; i < t->n; i++)
-		idx[next[t->customer[i]]++] = (uint32_t)i;
-	free(next);
-	for (size_t c = 0; c < nc && err == KH_OK; c++)
-		err = sort_group(t, idx + start[c], start[c + 1] - start[c]);
-	return err;
+	const struct group_ctx *g = p;
+	for (size_t c = lo; c < hi; c++) {
+		size_t first = g->start[c], m = g->start[c + 1] - first;
+		if (g->idx && sort_group(g->t, g->idx + first, m) != KH_OK) {
+			acc[0] += 1;
+			continue;
+		}
+		if (!g->s)
+			continue;
+		if (g->idx || m == 0) {
+			summarise(g->s, g->t, c, g->idx ? g->idx + first : NULL, m);
+		} else {
+			/* Sorted input: the customer's lines are the range
+			 * [first, first + m), read through a shifted view. */
+			const struct kh_txns *t = g->t;
+			struct kh_txns v = {m, t->customer + first, t->day + first,
+					    t->amount ? t->amount + first : NULL,
+					    t->order ? t->order + first : NULL};
+			summarise(g->s, &v, c, NULL, m);
+		}
+	}
+}
+
+/* Counting sort of the line indices by customer into idx (NULL: the lines
+ * are sorted already), then, on two threads, each customer's lines by (day,
+ * order) and its summary if s is not NULL. */
+static enum kh_err group_lines(const struct kh_txns *t, size_t nc, const size_t *start,
+			       uint32_t *idx, struct kh_summary *s)
+{
+	if (idx) {
+		size_t *next = malloc((nc ? nc : 1) * sizeof(size_t));
+		if (!next)
+			return KH_ENOMEM;
+		memcpy(next, start, nc * sizeof(size_t));
+		for (size_t i = 0; i < t->n; i++)
+			idx[next[t->customer[i]]++] = (uint32_t)i;
+		free(next);
+	}
+	struct group_ctx g = {t, start, idx, s};
+	double failed;
+	kh_par_sum(group_rows, &g, nc, &failed, 1);
+	return failed > 0 ? KH_ENOMEM : KH_OK;
 }
 
 enum kh_err kh_txns_group(const struct kh_txns *t, size_t n_customers, size_t **start,
@@ -183,7 +222,7 @@ enum kh_err kh_txns_group(const struct kh_txns *t, size_t n_customers, size_t **
 		for (size_t i = 0; i < t->n; i++)
 			ix[i] = (uint32_t)i;
 	} else {
-		err = group_lines(t, n_customers, st, ix);
+		err = group_lines(t, n_customers, st, ix, NULL);
 	}
 out:
 	if (err) {
@@ -245,22 +284,8 @@ enum kh_err kh_summary_build(struct kh_summary *s, const struct kh_txns *t, size
 			err = KH_ENOMEM;
 			goto out;
 		}
-		if ((err = group_lines(t, nc, start, idx)))
-			goto out;
 	}
-	for (size_t c = 0; c < nc; c++) {
-		size_t lo = start[c], m = start[c + 1] - lo;
-		if (idx || m == 0) {
-			summarise(s, t, c, idx ? idx + lo : NULL, m);
-		} else {
-			/* Sorted input: the customer's lines are the range [lo, lo+m),
-			 * read through a shifted view of the columns. */
-			struct kh_txns v = {m, t->customer + lo, t->day + lo,
-					    t->amount ? t->amount + lo : NULL,
-					    t->order ? t->order + lo : NULL};
-			summarise(s, &v, c, NULL, m);
-		}
-	}
+	err = group_lines(t, nc, start, idx, s);
 out:
 	free(idx);
 	free(start);
