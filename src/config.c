@@ -11,6 +11,7 @@ void kh_config_defaults(struct kh_config *c)
 	c->threads = cpus > 0 ? cpus : 2;
 	c->max_body = 1 << 20;
 	c->session_ttl = 12 * 3600;
+	c->session_idle = 2 * 3600;
 	c->web_root = "web/dist";
 }
 
@@ -30,5 +31,6 @@ void kh_config_print(const struct kh_config *c, FILE *f)
 	fprintf(f, "threads     = %ld\n", c->threads);
 	fprintf(f, "max_body    = %ld\n", c->max_body);
 	fprintf(f, "session_ttl = %ld\n", c->session_ttl);
+	fprintf(f, "session_idle = %ld\n", c->session_idle);
 	fprintf(f, "web_root    = %s\n", c->web_root);
 }

@@ -12,6 +12,7 @@ struct kh_config {
 	long threads;        /* HTTP worker threads, each with its own connection */
 	long max_body;       /* largest request body accepted, in bytes */
 	long session_ttl;    /* seconds a login token stays valid */
+	long session_idle;   /* seconds without a request after which a session ends */
 	const char *web_root; /* the built web UI (web/dist), served at / when present */
 };
 

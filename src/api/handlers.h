@@ -25,5 +25,16 @@ enum kh_err kh_api_aggregate(struct kh_req *r);
 enum kh_err kh_api_summary(struct kh_req *r);
 enum kh_err kh_api_prefs_get(struct kh_req *r);
 enum kh_err kh_api_prefs_put(struct kh_req *r);
+enum kh_err kh_api_logout_all(struct kh_req *r);
+enum kh_err kh_api_user_logout_all(struct kh_req *r);
+enum kh_err kh_api_keys_list(struct kh_req *r);
+enum kh_err kh_api_keys_create(struct kh_req *r);
+enum kh_err kh_api_keys_revoke(struct kh_req *r);
+enum kh_err kh_api_role_get(struct kh_req *r);
+enum kh_err kh_api_role_update(struct kh_req *r);
+enum kh_err kh_api_audit(struct kh_req *r);
+enum kh_err kh_api_history(struct kh_req *r);
+enum kh_err kh_api_privacy_export(struct kh_req *r);
+enum kh_err kh_api_privacy_erase(struct kh_req *r);
 
 #endif

@@ -41,7 +41,8 @@ static void meta_field(struct kh_jw *w, const struct kh_field *f)
 	flag(w, "unique", f->flags & KH_F_UNIQUE);
 	flag(w, "searchable", f->flags & KH_F_SEARCH);
 	flag(w, "personal", f->flags & KH_F_PERSONAL);
-	flag(w, "sortable", !(f->flags & KH_F_WRITEONLY) && f->type != KH_T_TEXT && f->type != KH_T_TAGS);
+	flag(w, "sortable", !(f->flags & KH_F_WRITEONLY) && f->type != KH_T_TEXT && f->type != KH_T_TAGS &&
+				    f->type != KH_T_JSON);
 	if (kh_field_max_len(f)) {
 		kh_jw_key(w, "max_length");
 		kh_jw_int(w, kh_field_max_len(f));
@@ -96,7 +97,8 @@ static void build_meta(struct kh_buf *b)
 		kh_jw_key(&w, "fields");
 		kh_jw_arr(&w);
 		for (int j = 0; j < e->nfields; j++)
-			meta_field(&w, &e->fields[j]);
+			if (!(e->fields[j].flags & KH_F_INTERNAL))
+				meta_field(&w, &e->fields[j]);
 		kh_jw_arr_end(&w);
 		/* The related lists a record page can show: /accounts/7/contacts. */
 		kh_jw_key(&w, "related");
@@ -160,6 +162,9 @@ static void field_schema(struct kh_jw *w, const struct kh_field *f, int input)
 		break;
 	case KH_T_BOOL:
 		schema_type(w, "boolean", nullable);
+		break;
+	case KH_T_JSON:
+		schema_type(w, "object", nullable);
 		break;
 	case KH_T_TAGS:
 		schema_type(w, "array", nullable);
@@ -460,6 +465,8 @@ static void operation(struct kh_jw *w, const struct kh_route *rt, int route, con
 		for (int i = 0; i < le->nfields; i++) {
 			const struct kh_field *f = &le->fields[i];
 			if (f->flags & KH_F_WRITEONLY)
+				continue;
+			if (f->type == KH_T_JSON)
 				continue;
 			const char *t = kh_field_coltype(f) == KH_COL_INT && f->type != KH_T_BOOL ? "integer"
 					: f->type == KH_T_BOOL ? "boolean" : "string";

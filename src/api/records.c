@@ -53,7 +53,7 @@ static enum kh_err list(struct kh_req *r, const struct kh_entity *e, const struc
 		if (kh_list_filter_eq(q, parent_ref, KH_VINT(r->id), &r->arena))
 			return kh_req_fail(r, KH_EINVAL, "too many filters");
 	}
-	enum kh_err err = kh_list_finish(q, &r->arena, &r->ei);
+	enum kh_err err = kh_list_finish(q, &r->who, &r->arena, &r->ei);
 	if (err)
 		return err;
 	return kh_record_list(&r->ctx, q, &r->jw);
@@ -69,7 +69,7 @@ enum kh_err kh_api_related(struct kh_req *r)
 	const struct kh_field *ref = kh_related_field(r->entity, r->related);
 	if (!ref)
 		return kh_req_fail(r, KH_ENOTFOUND, "%s have no reference to %s", r->related->name, r->entity->name);
-	enum kh_err err = kh_record_exists(&r->ctx, r->entity, r->id);
+	enum kh_err err = kh_record_exists(&r->ctx, r->entity, r->id, 1);
 	if (err)
 		return err;
 	return list(r, r->related, ref);
@@ -83,7 +83,7 @@ enum kh_err kh_api_aggregate(struct kh_req *r)
 	kh_agg_init(g, r->entity);
 	struct list_args a = {NULL, g, r};
 	kh_req_args(r, take_param, &a);
-	enum kh_err err = kh_agg_finish(g, &r->arena, &r->ei);
+	enum kh_err err = kh_agg_finish(g, &r->who, &r->arena, &r->ei);
 	return err ? err : kh_record_aggregate(&r->ctx, g, &r->jw);
 }
 

@@ -22,6 +22,7 @@ int kh_cmd_serve(int argc, char **argv)
 		{"--threads", KH_OPT_INT, &cfg.threads, "KEHU_THREADS", "N", "worker threads", .min = 1, .max = 256},
 		{"--max-body", KH_OPT_INT, &cfg.max_body, "KEHU_MAX_BODY", "BYTES", "largest request body", .min = 1024, .max = 1 << 30},
 		{"--session-ttl", KH_OPT_INT, &cfg.session_ttl, "KEHU_SESSION_TTL", "SECONDS", "login lifetime", .min = 60, .max = 90 * 86400},
+		{"--session-idle", KH_OPT_INT, &cfg.session_idle, "KEHU_SESSION_IDLE", "SECONDS", "a session unused this long ends", .min = 60, .max = 90 * 86400},
 		{"--web-root", KH_OPT_STRING, &cfg.web_root, "KEHU_WEB_ROOT", "DIR", "the built web UI"},
 		{"--print-config", KH_OPT_FLAG, &print_config, NULL, NULL, "print the configuration and exit"},
 		{0},

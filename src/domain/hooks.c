@@ -183,25 +183,53 @@ enum kh_err kh_order_totals_refresh(struct kh_db *db)
 			  NULL, 0);
 }
 
-/* Users: the password is stored only as its Argon2id hash; nobody archives
- * their own account (an administrator could lock everyone out). */
+/* Users: the role must exist; the password must pass the rules and is stored
+ * only as its Argon2id hash; a new password or a deactivation ends the user's
+ * sessions; nobody archives their own account (an administrator could lock
+ * everyone out). */
 enum kh_err kh_user_before_write(struct kh_write *w)
 {
-	if (w->op == KH_OP_ARCHIVE && w->id == w->ctx->who->user_id) {
-		kh_errinfo_set(w->ctx->ei, KH_ECONFLICT, "you cannot archive your own account");
+	struct kh_ctx *ctx = w->ctx;
+	if (w->op == KH_OP_ARCHIVE && w->id == ctx->who->user_id) {
+		kh_errinfo_set(ctx->ei, KH_ECONFLICT, "you cannot archive your own account");
 		return KH_ECONFLICT;
+	}
+	if (w->op == KH_OP_ARCHIVE)
+		return kh_session_logout_all(ctx->db, w->id);
+	if (w->op != KH_OP_CREATE && w->op != KH_OP_UPDATE)
+		return KH_OK;
+	if (kh_write_changes(w, "role")) {
+		int64_t found;
+		const struct kh_val *role = kh_write_get(w, "role");
+		if (kh_db_int(ctx->db, "SELECT id FROM roles WHERE key = $1 AND archived_at IS NULL", role, 1, &found)) {
+			kh_errinfo_field(ctx->ei, "role", "no such role (see GET /api/v1/roles)");
+			return KH_EVALIDATION;
+		}
+	}
+	if (w->op == KH_OP_UPDATE && kh_write_changes(w, "active") && !kh_write_get(w, "active")->i) {
+		enum kh_err err = kh_session_logout_all(ctx->db, w->id);
+		if (err)
+			return err;
 	}
 	if (!kh_write_changes(w, "password"))
 		return KH_OK;
-	const struct kh_val *pw = kh_write_get(w, "password");
+	const struct kh_val *pw = kh_write_get(w, "password"), *name = kh_write_get(w, "username");
 	if (pw->t != KH_V_TEXT)
 		return KH_OK;
-	char *hash = kh_arena_alloc(w->ctx->arena, KH_PASSWORD_HASH_LEN);
+	char *username = name->t == KH_V_TEXT ? kh_arena_strndup(ctx->arena, name->s, name->n) : NULL;
+	const char *weak = kh_password_weakness(pw->s, pw->n, username);
+	if (weak) {
+		kh_errinfo_field(ctx->ei, "password", "%s", weak);
+		return KH_EVALIDATION;
+	}
+	char *hash = kh_arena_alloc(ctx->arena, KH_PASSWORD_HASH_LEN);
 	if (!hash)
 		return KH_ENOMEM;
 	enum kh_err err = kh_password_hash(pw->s, pw->n, hash);
 	if (err)
 		return err;
 	kh_write_set(w, "password", KH_VTEXT(hash));
+	if (w->op == KH_OP_UPDATE)
+		return kh_session_logout_all(ctx->db, w->id);
 	return KH_OK;
 }

@@ -3,16 +3,21 @@
 #include <stdio.h>
 
 #include "model/record_json.h"
+#include "model/permission.h"
 #include "model/query.h"
 
 enum kh_err kh_record_get(struct kh_ctx *ctx, const struct kh_entity *e, int64_t id, struct kh_jw *w,
 			  int64_t *version)
 {
-	char sql[1024];
-	snprintf(sql, sizeof sql, "%s WHERE id = $1", e->select_sql);
-	struct kh_val p = KH_VINT(id);
+	struct kh_buf sql = KH_BUF_INIT;
+	struct kh_val p[8] = {KH_VINT(id)};
+	int n = 1;
+	kh_buf_addf(&sql, "%s WHERE id = $1", e->select_sql);
+	/* A record the principal may not read does not exist for them (404). */
+	kh_scope_sql(ctx->who, e, KH_ACT_READ, &sql, p, &n, 8);
 	struct kh_rows *rows;
-	enum kh_err err = kh_db_query(ctx->db, sql, &p, 1, &rows);
+	enum kh_err err = sql.err ? sql.err : kh_db_query(ctx->db, sql.data, p, n, &rows);
+	kh_buf_release(&sql);
 	if (err)
 		return kh_errinfo_set(ctx->ei, err, "cannot read %s", e->singular);
 	int rc = kh_rows_next(ctx->db, rows);
@@ -33,13 +38,16 @@ enum kh_err kh_record_get(struct kh_ctx *ctx, const struct kh_entity *e, int64_t
 	return KH_OK;
 }
 
-enum kh_err kh_record_exists(struct kh_ctx *ctx, const struct kh_entity *e, int64_t id)
+enum kh_err kh_record_exists(struct kh_ctx *ctx, const struct kh_entity *e, int64_t id, int live_only)
 {
-	char sql[256];
-	snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE id = $1 AND archived_at IS NULL", e->name);
-	struct kh_val p = KH_VINT(id);
+	struct kh_buf sql = KH_BUF_INIT;
+	struct kh_val p[8] = {KH_VINT(id)};
+	int n = 1;
+	kh_buf_addf(&sql, "SELECT id FROM %s WHERE id = $1%s", e->name, live_only ? " AND archived_at IS NULL" : "");
+	kh_scope_sql(ctx->who, e, KH_ACT_READ, &sql, p, &n, 8);
 	int64_t found;
-	enum kh_err err = kh_db_int(ctx->db, sql, &p, 1, &found);
+	enum kh_err err = sql.err ? sql.err : kh_db_int(ctx->db, sql.data, p, n, &found);
+	kh_buf_release(&sql);
 	if (err == KH_ENOTFOUND)
 		return kh_errinfo_set(ctx->ei, KH_ENOTFOUND, "%s %lld not found", e->singular, (long long)id);
 	if (err)

@@ -20,7 +20,8 @@ enum kh_err kh_record_list(struct kh_ctx *ctx, const struct kh_list_query *q, st
  * "truncated": false}: one entry per group, in key order. */
 enum kh_err kh_record_aggregate(struct kh_ctx *ctx, const struct kh_agg *g, struct kh_jw *w);
 
-/* 1 if a live (not archived) record id of e exists. */
-enum kh_err kh_record_exists(struct kh_ctx *ctx, const struct kh_entity *e, int64_t id);
+/* KH_OK if record id of e exists and the principal may read it (and, with
+ * live_only, it is not archived), else KH_ENOTFOUND with the error set. */
+enum kh_err kh_record_exists(struct kh_ctx *ctx, const struct kh_entity *e, int64_t id, int live_only);
 
 #endif

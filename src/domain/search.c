@@ -1,7 +1,10 @@
 #include "domain/search.h"
 
 #include <stdio.h>
+#include <string.h>
+#include <strings.h>
 
+#include "model/permission.h"
 #include "model/record_json.h"
 #include "util/utf8.h"
 
@@ -23,6 +26,24 @@ void kh_search_text_add(struct kh_buf *text, const struct kh_field *f, const str
 	for (size_t i = 0; i < v->n; i++)
 		if (v->s[i] >= '0' && v->s[i] <= '9')
 			kh_buf_addc(text, v->s[i]);
+}
+
+/* For principals who may not see personal data: 1 if q occurs (ignoring ASCII
+ * case) in one of the hit's non-personal searchable fields, so that a search by
+ * phone number or e-mail cannot tell them whose it is. */
+static int matches_public(const struct kh_entity *e, struct kh_db *db, struct kh_rows *rows, const char *q)
+{
+	size_t qn = strlen(q);
+	for (int c = 0; c < e->nselect; c++) {
+		const struct kh_field *f = &e->fields[e->select_field[c]];
+		if (!(f->flags & KH_F_SEARCH) || (f->flags & KH_F_PERSONAL))
+			continue;
+		struct kh_val v = kh_rows_col(db, rows, c);
+		for (size_t i = 0; v.t == KH_V_TEXT && i + qn <= v.n; i++)
+			if (!strncasecmp(v.s + i, q, qn))
+				return 1;
+	}
+	return 0;
 }
 
 static const struct kh_entity *entity_by_code(int code)
@@ -53,6 +74,9 @@ enum kh_err kh_search_run(struct kh_ctx *ctx, const char *q, int limit, struct k
 	if (rc < 0)
 		return kh_errinfo_set(ctx->ei, (enum kh_err)-rc, "search failed");
 
+	int personal = kh_sees_personal(ctx->who);
+	while (*q == ' ' || *q == '\t')
+		q++;
 	kh_jw_obj(w);
 	kh_jw_key(w, "data");
 	kh_jw_arr(w);
@@ -60,18 +84,25 @@ enum kh_err kh_search_run(struct kh_ctx *ctx, const char *q, int limit, struct k
 		const struct kh_entity *e = entity_by_code((int)(docs[i] & ((1 << KH_SEARCH_ENTITY_BITS) - 1)));
 		if (!e)
 			continue;
-		char sql[1024];
-		snprintf(sql, sizeof sql, "%s WHERE id = $1 AND archived_at IS NULL", e->select_sql);
-		struct kh_val p = KH_VINT(docs[i] >> KH_SEARCH_ENTITY_BITS);
-		struct kh_rows *rows;
-		if (kh_db_query(db, sql, &p, 1, &rows))
+		if (kh_scope_of(ctx->who, e, KH_ACT_READ) == KH_SCOPE_NONE)
 			continue;
-		if (kh_rows_next(db, rows) > 0) {
+		/* Each hit is read through the principal's scope, like any record. */
+		struct kh_buf sql = KH_BUF_INIT;
+		struct kh_val p[8] = {KH_VINT(docs[i] >> KH_SEARCH_ENTITY_BITS)};
+		int np = 1;
+		kh_buf_addf(&sql, "%s WHERE id = $1 AND archived_at IS NULL", e->select_sql);
+		kh_scope_sql(ctx->who, e, KH_ACT_READ, &sql, p, &np, 8);
+		struct kh_rows *rows;
+		enum kh_err qerr = sql.err ? sql.err : kh_db_query(db, sql.data, p, np, &rows);
+		kh_buf_release(&sql);
+		if (qerr)
+			continue;
+		if (kh_rows_next(db, rows) > 0 && (personal || matches_public(e, db, rows, q))) {
 			kh_jw_obj(w);
 			kh_jw_key(w, "entity");
 			kh_jw_str(w, e->name);
 			kh_jw_key(w, "id");
-			kh_jw_int(w, p.i);
+			kh_jw_int(w, p[0].i);
 			for (int c = 0; c < e->nselect; c++)
 				if (&e->fields[e->select_field[c]] == e->title) {
 					struct kh_val t = kh_rows_col(db, rows, c);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "domain/read.h"
+#include "model/permission.h"
 
 /* Runs one aggregate query over the records of `child` that refer to the
  * customer, and writes its columns under the given keys. The reference field
@@ -13,12 +14,16 @@ static enum kh_err figures(struct kh_ctx *ctx, const struct kh_entity *customer,
 	const struct kh_field *ref = kh_related_field(customer, kh_entity_find(child));
 	if (!ref)
 		return KH_ENOTFOUND;
-	char sql[512];
-	snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE %s = $1 AND archived_at IS NULL%s%s", select, child,
-		 ref->name, where ? " AND " : "", where ? where : "");
-	struct kh_val p = KH_VINT(id);
+	struct kh_buf sql = KH_BUF_INIT;
+	struct kh_val p[8] = {KH_VINT(id)};
+	int n = 1;
+	kh_buf_addf(&sql, "SELECT %s FROM %s WHERE %s = $1 AND archived_at IS NULL%s%s", select, child, ref->name,
+		    where ? " AND " : "", where ? where : "");
+	/* The figures count only the records the principal may read. */
+	kh_scope_sql(ctx->who, kh_entity_find(child), KH_ACT_READ, &sql, p, &n, 8);
 	struct kh_rows *rows;
-	enum kh_err err = kh_db_query(ctx->db, sql, &p, 1, &rows);
+	enum kh_err err = sql.err ? sql.err : kh_db_query(ctx->db, sql.data, p, n, &rows);
+	kh_buf_release(&sql);
 	if (err)
 		return err;
 	int rc = kh_rows_next(ctx->db, rows);
@@ -40,7 +45,7 @@ enum kh_err kh_customer_summary(struct kh_ctx *ctx, const struct kh_entity *e, i
 {
 	if (!kh_related_field(e, kh_entity_find("orders")))
 		return kh_errinfo_set(ctx->ei, KH_ENOTFOUND, "%s have no customer summary", e->name);
-	enum kh_err err = kh_record_exists(ctx, e, id);
+	enum kh_err err = kh_record_exists(ctx, e, id, 1);
 	if (err)
 		return err;
 	static const char *const order_keys[] = {"orders", "revenue", "first_order_date", "last_order_date", NULL};

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "domain/search.h"
+#include "model/permission.h"
 #include "model/record_json.h"
 #include "util/buf.h"
 #include "util/clock.h"
@@ -75,15 +76,20 @@ static int copy_row(struct kh_ctx *ctx, const struct kh_entity *e, struct kh_row
 	return 0;
 }
 
-/* Loads record id of e into w->old, inside the transaction. */
-static enum kh_err load_old(struct kh_write *w)
+/* Loads record id of e into w->old, inside the transaction, if the principal
+ * may see it (else 404, as if it did not exist) and may do `action` to it (else
+ * 403). */
+static enum kh_err load_old(struct kh_write *w, enum kh_action action)
 {
 	struct kh_ctx *ctx = w->ctx;
-	char sql[1024];
-	snprintf(sql, sizeof sql, "%s WHERE id = $1", w->e->select_sql);
-	struct kh_val p = KH_VINT(w->id);
+	struct kh_buf sql = KH_BUF_INIT;
+	struct kh_val p[8] = {KH_VINT(w->id)};
+	int n = 1;
+	kh_buf_addf(&sql, "%s WHERE id = $1", w->e->select_sql);
+	kh_scope_sql(ctx->who, w->e, KH_ACT_READ, &sql, p, &n, 8);
 	struct kh_rows *rows;
-	enum kh_err err = kh_db_query(ctx->db, sql, &p, 1, &rows);
+	enum kh_err err = sql.err ? sql.err : kh_db_query(ctx->db, sql.data, p, n, &rows);
+	kh_buf_release(&sql);
 	if (err)
 		return kh_errinfo_set(ctx->ei, err, "cannot read %s %lld", w->e->singular, (long long)w->id);
 	int rc = kh_rows_next(ctx->db, rows);
@@ -94,7 +100,38 @@ static enum kh_err load_old(struct kh_write *w)
 		return kh_errinfo_set(ctx->ei, (enum kh_err)-rc, "cannot read %s", w->e->singular);
 	if (rc == 0)
 		return kh_errinfo_set(ctx->ei, KH_ENOTFOUND, "%s %lld not found", w->e->singular, (long long)w->id);
+	if (kh_scope_of(ctx->who, w->e, action) == KH_SCOPE_ALL)
+		return KH_OK;
+	/* Visible, but may the principal change it? */
+	kh_buf_addf(&sql, "SELECT id FROM %s WHERE id = $1", w->e->name);
+	n = 1;
+	kh_scope_sql(ctx->who, w->e, action, &sql, p, &n, 8);
+	int64_t found;
+	err = sql.err ? sql.err : kh_db_int(ctx->db, sql.data, p, n, &found);
+	kh_buf_release(&sql);
+	if (err == KH_ENOTFOUND)
+		return kh_errinfo_set(ctx->ei, KH_EFORBIDDEN, "you may not %s this %s", kh_action_name(action),
+				      w->e->singular);
+	if (err)
+		return kh_errinfo_set(ctx->ei, err, "cannot read %s", w->e->singular);
 	return KH_OK;
+}
+
+/* Who may own a record: with a scope of "own", only yourself. Handing records to
+ * others is for team- and all-scoped roles. */
+static enum kh_err check_owner(struct kh_write *w, enum kh_action action)
+{
+	if (!kh_write_changes(w, "owner_id"))
+		return KH_OK;
+	const struct kh_val *owner = kh_write_get(w, "owner_id");
+	if (owner->t != KH_V_INT || owner->i == w->ctx->who->user_id)
+		return KH_OK;
+	if (kh_scope_of(w->ctx->who, w->e, action) >= KH_SCOPE_TEAM)
+		return KH_OK;
+	kh_errinfo_set(w->ctx->ei, KH_EFORBIDDEN, "you may only own %s yourself", w->e->name);
+	kh_errinfo_field(w->ctx->ei, "owner_id", "must be your own user id");
+	w->ctx->ei->code = KH_EFORBIDDEN;
+	return KH_EFORBIDDEN;
 }
 
 /* References must point at live records; unique fields must be free. Every
@@ -294,6 +331,8 @@ enum kh_err kh_record_insert(struct kh_ctx *ctx, struct kh_values *vals, int64_t
 
 	int own_tx;
 	enum kh_err err = begin(ctx, &own_tx);
+	if (!err && !ctx->bulk)
+		err = check_owner(&w, KH_ACT_CREATE);
 	if (!err)
 		err = run_hook(&w, w.e->before_write);
 	if (!err && !ctx->bulk)
@@ -385,22 +424,27 @@ static int is_archived(const struct kh_write *w)
 enum kh_err kh_record_update(struct kh_ctx *ctx, const struct kh_entity *e, int64_t id, json_t *body,
 			     int64_t expect_version)
 {
+	struct kh_values vals;
+	int64_t body_version;
+	if (kh_values_init(&vals, e, ctx->arena))
+		return kh_errinfo_set(ctx->ei, KH_ENOMEM, "out of memory");
+	enum kh_err err = kh_validate_json(body, KH_VALIDATE_UPDATE, &vals, &body_version, ctx->arena, ctx->ei);
+	if (err)
+		return err;
+	return kh_record_patch(ctx, &vals, id, expect_version >= 0 ? expect_version : body_version);
+}
+
+enum kh_err kh_record_patch(struct kh_ctx *ctx, struct kh_values *vals, int64_t id, int64_t expect_version)
+{
+	const struct kh_entity *e = vals->e;
 	struct kh_write w;
 	write_init(&w, ctx, e, KH_OP_UPDATE);
 	w.id = id;
-	int64_t body_version;
-	if (kh_values_init(&w.new, e, ctx->arena))
-		return kh_errinfo_set(ctx->ei, KH_ENOMEM, "out of memory");
-	enum kh_err err = kh_validate_json(body, KH_VALIDATE_UPDATE, &w.new, &body_version, ctx->arena, ctx->ei);
-	if (err)
-		return err;
-	if (expect_version < 0)
-		expect_version = body_version;
-
+	w.new = *vals;
 	int own_tx;
-	err = begin(ctx, &own_tx);
+	enum kh_err err = begin(ctx, &own_tx);
 	if (!err)
-		err = load_old(&w);
+		err = load_old(&w, KH_ACT_EDIT);
 	if (!err)
 		err = check_version(&w, expect_version);
 	if (!err && is_archived(&w))
@@ -409,7 +453,9 @@ enum kh_err kh_record_update(struct kh_ctx *ctx, const struct kh_entity *e, int6
 	if (!err)
 		err = run_hook(&w, e->before_write);
 	if (!err && keep_real_changes(&w) > 0) {
-		err = check_refs_and_unique(&w);
+		err = check_owner(&w, KH_ACT_EDIT);
+		if (!err)
+			err = check_refs_and_unique(&w);
 		if (!err)
 			err = update_row(&w);
 		if (!err)
@@ -433,7 +479,7 @@ static enum kh_err set_archived(struct kh_ctx *ctx, const struct kh_entity *e, i
 	int own_tx;
 	enum kh_err err = begin(ctx, &own_tx);
 	if (!err)
-		err = load_old(&w);
+		err = load_old(&w, op == KH_OP_ARCHIVE ? KH_ACT_DELETE : KH_ACT_EDIT);
 	if (!err && is_archived(&w) == (op == KH_OP_ARCHIVE))
 		return finish(ctx, own_tx, KH_OK); /* already so: nothing to do */
 	if (!err) {

@@ -60,6 +60,10 @@ enum kh_err kh_record_update(struct kh_ctx *ctx, const struct kh_entity *e, int6
 enum kh_err kh_record_archive(struct kh_ctx *ctx, const struct kh_entity *e, int64_t id);
 enum kh_err kh_record_restore(struct kh_ctx *ctx, const struct kh_entity *e, int64_t id);
 
+/* An update from values already validated or set by domain code (which may set
+ * read-only fields): kh_record_update is this after parsing its JSON. */
+enum kh_err kh_record_patch(struct kh_ctx *ctx, struct kh_values *vals, int64_t id, int64_t expect_version);
+
 /* The same create from values already validated (demo data, import). Runs in
  * the caller's transaction when one is open, else in its own. */
 enum kh_err kh_record_insert(struct kh_ctx *ctx, struct kh_values *vals, int64_t *id);

@@ -24,9 +24,18 @@ struct kh_server;
 enum kh_method { KH_GET, KH_POST, KH_PATCH, KH_DELETE, KH_PUT, KH_HEAD, KH_OPTIONS, KH_METHOD_OTHER };
 
 enum kh_route_flag {
-	KH_R_PUBLIC = 1 << 0,
-	KH_R_BODY = 1 << 1,
-	KH_R_WRITE = 1 << 2,
+	KH_R_PUBLIC = 1 << 0, /* no token needed */
+	KH_R_BODY = 1 << 1,   /* takes a JSON object body */
+	KH_R_ADMIN = 1 << 2,  /* administrators only */
+	/* The action the route performs on {entity} (and {related}), checked
+	 * against the principal's role before the handler runs. */
+	KH_R_READ = 1 << 3,
+	KH_R_CREATE = 1 << 4,
+	KH_R_EDIT = 1 << 5,
+	KH_R_DELETE = 1 << 6,
+	KH_R_EXPORT = 1 << 7,
+	KH_R_IMPORT = 1 << 8,
+	KH_R_BIGBODY = 1 << 9, /* takes bodies up to the import limit (files) */
 };
 
 struct kh_req;
@@ -52,6 +61,8 @@ struct kh_req {
 	int route; /* index in kh_routes, or -1 */
 	const struct kh_entity *entity, *related;
 	int64_t id;
+	const char *key; /* the {key} segment of the path, when the route has one */
+	const char *address; /* the client's IP address */
 	struct kh_buf body;
 	json_t *json; /* the parsed body of KH_R_BODY routes */
 	struct kh_principal who;
@@ -70,6 +81,7 @@ struct kh_req {
 	const char *location;
 	char etag[32];
 	const char *allow; /* for 405 */
+	int64_t retry_after; /* for 429 and 503: seconds */
 	int file_fd;       /* >= 0: answer with this file (static files) instead of out */
 	uint64_t file_size;
 	int cache_forever;

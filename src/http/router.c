@@ -32,6 +32,8 @@ static int match(struct kh_req *r, const char *pattern, const char *path)
 {
 	const struct kh_entity *entity = NULL, *related = NULL;
 	int64_t id = 0;
+	const char *key = NULL;
+	size_t key_len = 0;
 	const char *p = pattern, *s = path;
 	while (*p && *s) {
 		if (*p != '/' || *s != '/')
@@ -54,6 +56,9 @@ static int match(struct kh_req *r, const char *pattern, const char *path)
 		} else if (plen == 9 && !strncmp(p, "{related}", 9)) {
 			if (!(related = kh_entity_findn(s, slen)))
 				return 0;
+		} else if (plen == 5 && !strncmp(p, "{key}", 5)) {
+			key = s;
+			key_len = slen;
 		} else if (plen == 4 && !strncmp(p, "{id}", 4)) {
 			if (slen > 18 || s[0] < '1' || s[0] > '9')
 				return 0;
@@ -73,6 +78,7 @@ static int match(struct kh_req *r, const char *pattern, const char *path)
 	r->entity = entity;
 	r->related = related;
 	r->id = id;
+	r->key = key ? kh_arena_strndup(&r->arena, key, key_len) : NULL;
 	return 1;
 }
 

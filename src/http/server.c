@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "domain/auth.h"
+#include "model/permission.h"
 #include "http/metrics.h"
 #include "http/request.h"
 #include "http/router.h"
@@ -135,7 +136,7 @@ static int is_json_type(const char *ct)
 	return !strncasecmp(ct, "application/json", n) && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
-static enum kh_err authenticate(struct kh_req *r)
+static enum kh_err authenticate(struct kh_server *s, struct kh_req *r)
 {
 	const char *h = kh_req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
 	if (!h || strncasecmp(h, "Bearer ", 7))
@@ -143,12 +144,48 @@ static enum kh_err authenticate(struct kh_req *r)
 	const char *tok = h + 7;
 	while (*tok == ' ')
 		tok++;
-	enum kh_err err = kh_session_lookup(r->ctx.db, tok, strlen(tok), &r->arena, &r->who);
+	struct kh_auth_policy policy = {.idle_seconds = s->cfg->session_idle};
+	enum kh_err err = kh_session_lookup(r->ctx.db, tok, strlen(tok), &policy, &r->arena, &r->who);
 	if (err == KH_EAUTH)
-		return kh_req_fail(r, KH_EAUTH, "the token is unknown or has expired; log in again");
+		return kh_req_fail(r, KH_EAUTH, "the token is unknown, expired or revoked; log in again");
 	if (err)
 		return kh_req_fail(r, err, "cannot check the token");
 	r->token = tok;
+	return KH_OK;
+}
+
+static const struct {
+	unsigned flag;
+	enum kh_action action;
+} route_actions[] = {
+	{KH_R_READ, KH_ACT_READ}, {KH_R_CREATE, KH_ACT_CREATE}, {KH_R_EDIT, KH_ACT_EDIT},
+	{KH_R_DELETE, KH_ACT_DELETE}, {KH_R_EXPORT, KH_ACT_EXPORT}, {KH_R_IMPORT, KH_ACT_IMPORT},
+};
+
+/* The one place that decides whether the principal may use a route at all;
+ * which records they reach is decided by the store's scope predicates. */
+static enum kh_err authorize(struct kh_req *r, const struct kh_route *rt)
+{
+	if ((rt->flags & KH_R_ADMIN) && !r->who.is_admin)
+		return kh_req_fail(r, KH_EFORBIDDEN, "only administrators may do this");
+	if (!r->entity)
+		return KH_OK;
+	for (size_t i = 0; i < sizeof route_actions / sizeof route_actions[0]; i++) {
+		if (!(rt->flags & route_actions[i].flag))
+			continue;
+		enum kh_action a = route_actions[i].action;
+		int writes = a == KH_ACT_CREATE || a == KH_ACT_EDIT || a == KH_ACT_DELETE;
+		if (writes && (r->entity->flags & KH_E_OWN_ROUTES))
+			return kh_req_fail(r, KH_EMETHOD, "%s are changed through their own routes", r->entity->name);
+		if (writes && (r->entity->flags & KH_E_ADMIN_WRITE) && !r->who.is_admin)
+			return kh_req_fail(r, KH_EFORBIDDEN, "only administrators change %s", r->entity->name);
+		if (kh_scope_of(&r->who, r->entity, a) == KH_SCOPE_NONE)
+			return kh_req_fail(r, KH_EFORBIDDEN, "your role may not %s %s", kh_action_name(a),
+					   r->entity->name);
+		if (r->related && kh_scope_of(&r->who, r->related, a) == KH_SCOPE_NONE)
+			return kh_req_fail(r, KH_EFORBIDDEN, "your role may not %s %s", kh_action_name(a),
+					   r->related->name);
+	}
 	return KH_OK;
 }
 
@@ -161,7 +198,7 @@ static enum kh_err run(struct kh_server *s, struct kh_req *r)
 	if (!r->ctx.db)
 		return KH_EBUSY;
 	enum kh_err err;
-	if (!(rt->flags & KH_R_PUBLIC) && (err = authenticate(r)))
+	if (!(rt->flags & KH_R_PUBLIC) && ((err = authenticate(s, r)) || (err = authorize(r, rt))))
 		return err;
 	if (rt->flags & KH_R_BODY) {
 		if (r->too_big)
@@ -173,8 +210,6 @@ static enum kh_err run(struct kh_server *s, struct kh_req *r)
 	} else if (r->body.len || r->too_big) {
 		return kh_req_fail(r, KH_EINVAL, "this route takes no request body");
 	}
-	if ((rt->flags & KH_R_WRITE) && r->entity && (r->entity->flags & KH_E_ADMIN_WRITE) && !r->who.is_admin)
-		return kh_req_fail(r, KH_EFORBIDDEN, "only administrators can change %s", r->entity->name);
 	kh_jw_init(&r->jw, &r->out);
 	return rt->handler(r);
 }
@@ -188,6 +223,17 @@ static void add_headers(struct MHD_Response *resp, struct kh_req *r)
 				r->cache_forever ? "public, max-age=31536000, immutable"
 				: r->file_fd >= 0 ? "no-cache" : "no-store");
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	/* The UI loads only its own files; the API's answers are data, never pages. */
+	MHD_add_response_header(resp, "Content-Security-Policy",
+				r->file_fd >= 0 ? "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+						  "connect-src 'self'; object-src 'none'; base-uri 'none'; "
+						  "form-action 'self'; frame-ancestors 'none'"
+						: "default-src 'none'; frame-ancestors 'none'");
+	if (r->retry_after > 0) {
+		char ra[24];
+		snprintf(ra, sizeof ra, "%lld", (long long)r->retry_after);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	}
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 	if (r->etag[0])
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
@@ -249,6 +295,16 @@ static struct kh_req *req_new(struct kh_server *s, struct MHD_Connection *c, con
 	r->ctx.who = &r->who;
 	r->ctx.arena = &r->arena;
 	r->ctx.ei = &r->ei;
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char addr[INET6_ADDRSTRLEN] = "";
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, addr, sizeof addr);
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, addr, sizeof addr);
+	}
+	r->address = kh_arena_strdup(&r->arena, addr);
 	int mismatch;
 	r->route = kh_route_match(r, url, &mismatch);
 	if (r->route < 0) {

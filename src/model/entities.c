@@ -51,8 +51,6 @@ static const char *const campaign_statuses[] = {"planned", "active", "completed"
 static const char *const order_statuses[] = {"draft", "confirmed", "shipped", "delivered", "completed",
 	"cancelled", 0};
 static const char *const payment_statuses[] = {"unpaid", "partial", "paid", "refunded", 0};
-static const char *const roles[] = {"admin", "sales_manager", "sales_rep", "service_agent", "marketing",
-	"analyst", "read_only", 0};
 static const char *const locales[] = {"zh-CN", "en", 0};
 
 static const struct kh_field account_fields[] = {
@@ -224,12 +222,21 @@ static const struct kh_field order_line_fields[] = {
 	STR("description", 200, KH_F_TITLE, "Description", "说明"),
 	END};
 
+static const struct kh_field team_fields[] = {
+	STR("name", 100, KH_F_REQUIRED | KH_F_UNIQUE | KH_F_TITLE, "Name", "名称"),
+	REF("manager_id", "users", 0, "Manager", "经理"),
+	REF("parent_id", "teams", 0, "Parent team", "上级团队"),
+	TXT("description", 0, "Description", "描述"),
+	END};
+
 static const struct kh_field user_fields[] = {
 	STR("username", 64, KH_F_REQUIRED | KH_F_UNIQUE | KH_F_TITLE, "Username", "用户名"),
 	STR("display_name", 100, 0, "Display name", "显示名"),
 	TYPED("email", KH_T_EMAIL, 0, "E-mail", "邮箱"),
 	TYPED("phone", KH_T_PHONE, 0, "Phone", "电话"),
-	ENUM("role", roles, "sales_rep", KH_F_REQUIRED | KH_F_INDEXED, "Role", "角色"),
+	/* A role's key (roles.key): roles are data, checked by the users rule. */
+	STR("role", 40, KH_F_REQUIRED | KH_F_INDEXED, "Role", "角色"),
+	REF("team_id", "teams", 0, "Team", "团队"),
 	ENUM("locale", locales, "zh-CN", 0, "Language", "语言"),
 	{.name = "active", .type = KH_T_BOOL, .def = "true", .label_en = "Active", .label_zh = "启用"},
 	TYPED("password", KH_T_PASSWORD, KH_F_WRITEONLY, "Password", "密码"),
@@ -240,6 +247,7 @@ static const struct kh_field user_fields[] = {
  * entity takes the next free number. */
 static struct kh_entity users = {1, "users", "user", "Users", "用户", user_fields, "username", KH_E_ADMIN_WRITE,
 	.before_write = kh_user_before_write};
+static struct kh_entity teams = {12, "teams", "team", "Teams", "团队", team_fields, "name", KH_E_ADMIN_WRITE};
 static struct kh_entity accounts = {2, "accounts", "account", "Accounts", "客户", account_fields, "-id"};
 static struct kh_entity contacts = {3, "contacts", "contact", "Contacts", "联系人", contact_fields, "-id"};
 static struct kh_entity leads = {4, "leads", "lead", "Leads", "线索", lead_fields, "-id"};
@@ -260,5 +268,5 @@ static struct kh_entity order_lines = {11, "order_lines", "order_line", "Order l
 /* Table order is the order of creation: every entity comes after those it refers to (PostgreSQL
  * checks a REFERENCES clause when the table is created), itself excepted. */
 struct kh_entity *const kh_core_entities[] = {
-	&users, &accounts, &contacts, &campaigns, &opportunities, &leads, &products, &orders, &order_lines, &cases,
+	&users, &teams, &accounts, &contacts, &campaigns, &opportunities, &leads, &products, &orders, &order_lines, &cases,
 	&activities, NULL};

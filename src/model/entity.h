@@ -31,6 +31,7 @@ enum kh_ftype {
 	KH_T_TAGS,     /* a list of short labels, stored as a JSON array */
 	KH_T_PASSWORD, /* write-only; stored as an Argon2id hash */
 	KH_T_CURRENCY, /* ISO 4217 code, three capital letters */
+	KH_T_JSON,     /* a JSON object, stored as compact text (role permissions) */
 };
 
 enum kh_fflag {
@@ -43,6 +44,8 @@ enum kh_fflag {
 	KH_F_WRITEONLY = 1 << 6, /* accepted on input, never shown */
 	KH_F_SYSTEM = 1 << 7,    /* one of the columns every entity has */
 	KH_F_TITLE = 1 << 8,     /* names the record in lists, links and search results */
+	KH_F_INTERNAL = 1 << 9,  /* Kehu's own bookkeeping (a key's hash): never shown, never set,
+	                          * not in /meta; always combined with READONLY | WRITEONLY */
 };
 
 struct kh_field {
@@ -91,6 +94,7 @@ struct kh_entity {
 
 enum kh_eflag {
 	KH_E_ADMIN_WRITE = 1 << 0, /* only administrators create, change and archive these */
+	KH_E_OWN_ROUTES = 1 << 1,  /* written only through routes of their own (API keys) */
 };
 
 /* Builds the derived parts of the metadata. Call once at start. */

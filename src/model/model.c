@@ -197,7 +197,7 @@ const char *kh_ftype_name(enum kh_ftype t)
 		[KH_T_PHONE] = "phone", [KH_T_URL] = "url", [KH_T_INT] = "integer", [KH_T_MONEY] = "money",
 		[KH_T_PERCENT] = "percent", [KH_T_BOOL] = "boolean", [KH_T_DATE] = "date",
 		[KH_T_DATETIME] = "datetime", [KH_T_ENUM] = "enum", [KH_T_REF] = "reference", [KH_T_TAGS] = "tags",
-		[KH_T_PASSWORD] = "password", [KH_T_CURRENCY] = "currency",
+		[KH_T_PASSWORD] = "password", [KH_T_CURRENCY] = "currency", [KH_T_JSON] = "json",
 	};
 	return names[t];
 }

@@ -7,8 +7,10 @@
 #include "model/entity.h"
 
 extern struct kh_entity *const kh_core_entities[];
+extern struct kh_entity *const kh_security_entities[];
 
 struct kh_entity *const *const kh_entity_modules[] = {
 	kh_core_entities,
+	kh_security_entities,
 	NULL,
 };

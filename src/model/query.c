@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/permission.h"
 #include "model/validate.h"
 #include "util/json_out.h"
 #include "util/utf8.h"
@@ -25,7 +26,7 @@ static int is_textual(const struct kh_field *f)
 
 static int sortable(const struct kh_field *f)
 {
-	return !(f->flags & KH_F_WRITEONLY) && f->type != KH_T_TEXT && f->type != KH_T_TAGS;
+	return !(f->flags & KH_F_WRITEONLY) && f->type != KH_T_TEXT && f->type != KH_T_TAGS && f->type != KH_T_JSON;
 }
 
 static int parse_int(const char *s, long long lo, long long hi, long long *out)
@@ -177,7 +178,7 @@ void kh_list_param(struct kh_list_query *q, const char *key, const char *value, 
 	memcpy(fname, key, flen);
 	fname[flen] = '\0';
 	const struct kh_field *f = kh_field_find(q->e, fname);
-	if (!f || (f->flags & KH_F_WRITEONLY)) {
+	if (!f || (f->flags & KH_F_WRITEONLY) || f->type == KH_T_JSON) {
 		bad(ei, key, "unknown field or parameter");
 		return;
 	}
@@ -296,11 +297,32 @@ static enum kh_err decode_cursor(struct kh_list_query *q, struct kh_arena *a, st
 	return err;
 }
 
-enum kh_err kh_list_finish(struct kh_list_query *q, struct kh_arena *a, struct kh_errinfo *ei)
+/* Without the personal-data permission, personal fields can be neither filtered
+ * nor sorted nor grouped on: that would reveal the values a mask hides. */
+static int personal_denied(const struct kh_principal *who, const struct kh_field *f, const char *what,
+			   struct kh_errinfo *ei)
+{
+	if (!(f->flags & KH_F_PERSONAL) || kh_sees_personal(who))
+		return 0;
+	if (ei->code == KH_OK)
+		kh_errinfo_set(ei, KH_EFORBIDDEN, "%s is personal data, which your role does not show", f->name);
+	kh_errinfo_field(ei, what, "is personal data");
+	ei->code = KH_EFORBIDDEN;
+	return 1;
+}
+
+enum kh_err kh_list_finish(struct kh_list_query *q, const struct kh_principal *who, struct kh_arena *a,
+			   struct kh_errinfo *ei)
 {
 	if (ei->code)
 		return ei->code;
+	for (int i = 0; i < q->nfilters; i++)
+		if (personal_denied(who, q->filters[i].f, q->filters[i].f->name, ei))
+			return ei->code;
 	enum kh_err err = parse_sort(q, q->sort_text ? q->sort_text : q->e->default_sort, a, ei);
+	for (int i = 0; !err && i < q->nsorts; i++)
+		if (personal_denied(who, q->sorts[i].f, "sort", ei))
+			err = ei->code;
 	if (!err && q->cursor_text)
 		err = decode_cursor(q, a, ei);
 	return err ? (ei->code ? ei->code : err) : KH_OK;
@@ -390,9 +412,6 @@ static void filter_sql(struct kh_buf *sql, struct params *p, const struct kh_fil
 static void where_sql(const struct kh_list_query *q, const struct kh_principal *who, struct kh_buf *sql,
 		      struct params *p, struct kh_arena *a)
 {
-	/* `who` is the seam for record scope (own / team / all): every list goes
-	 * through here, so a scope predicate added here applies to all of them. */
-	(void)who;
 	const char *arch = q->archived == KH_ARCHIVED_EXCLUDE ? "archived_at IS NULL"
 			   : q->archived == KH_ARCHIVED_ONLY  ? "archived_at IS NOT NULL"
 							      : "1 = 1";
@@ -402,6 +421,8 @@ static void where_sql(const struct kh_list_query *q, const struct kh_principal *
 		filter_sql(sql, p, &q->filters[i], a);
 		kh_buf_addc(sql, ')');
 	}
+	/* Record scope: every list, count and aggregate comes through here. */
+	kh_scope_sql(who, q->e, KH_ACT_READ, sql, p->v, &p->n, p->max);
 }
 
 static int never_null(const struct kh_field *f)
@@ -646,11 +667,21 @@ void kh_agg_param(struct kh_agg *g, const char *key, const char *value, struct k
 		kh_list_param(&g->q, key, value, a, ei);
 }
 
-enum kh_err kh_agg_finish(struct kh_agg *g, struct kh_arena *a, struct kh_errinfo *ei)
+enum kh_err kh_agg_finish(struct kh_agg *g, const struct kh_principal *who, struct kh_arena *a,
+			  struct kh_errinfo *ei)
 {
 	(void)a;
 	if (ei->code)
 		return ei->code;
+	for (int i = 0; i < g->q.nfilters; i++)
+		if (personal_denied(who, g->q.filters[i].f, g->q.filters[i].f->name, ei))
+			return ei->code;
+	for (int i = 0; i < g->ngroups; i++)
+		if (personal_denied(who, g->group[i].f, "group", ei))
+			return ei->code;
+	for (int i = 0; i < g->nmeasures; i++)
+		if (g->measure[i].f && personal_denied(who, g->measure[i].f, "measures", ei))
+			return ei->code;
 	if (g->nmeasures == 0) {
 		g->measure[0].fn = KH_M_COUNT;
 		g->measure[0].f = NULL;

@@ -64,11 +64,14 @@ void kh_list_param(struct kh_list_query *q, const char *key, const char *value, 
 		   struct kh_errinfo *ei);
 /* Adds an equality filter (related lists: contacts of account 7). */
 enum kh_err kh_list_filter_eq(struct kh_list_query *q, const struct kh_field *f, struct kh_val v, struct kh_arena *a);
-/* Finishes parsing: applies the sort (default or given) and decodes the cursor. */
-enum kh_err kh_list_finish(struct kh_list_query *q, struct kh_arena *a, struct kh_errinfo *ei);
+/* Finishes parsing: applies the sort (default or given) and decodes the cursor.
+ * Filters and sorts on personal fields are refused (403) for principals who
+ * may not see personal data. */
+enum kh_err kh_list_finish(struct kh_list_query *q, const struct kh_principal *who, struct kh_arena *a,
+			   struct kh_errinfo *ei);
 
 /* Builds the SELECT of one page (limit + 1 rows, to know if there is a next
- * page) and its parameters. */
+ * page) and its parameters, limited to the records the principal may read. */
 enum kh_err kh_list_sql(const struct kh_list_query *q, const struct kh_principal *who, struct kh_arena *a,
 			struct kh_buf *sql, struct kh_val *params, int *nparams, int maxparams);
 /* Builds SELECT count(*) with the same filters, without the cursor. */
@@ -109,7 +112,8 @@ struct kh_agg {
 
 void kh_agg_init(struct kh_agg *g, const struct kh_entity *e);
 void kh_agg_param(struct kh_agg *g, const char *key, const char *value, struct kh_arena *a, struct kh_errinfo *ei);
-enum kh_err kh_agg_finish(struct kh_agg *g, struct kh_arena *a, struct kh_errinfo *ei);
+enum kh_err kh_agg_finish(struct kh_agg *g, const struct kh_principal *who, struct kh_arena *a,
+			  struct kh_errinfo *ei);
 /* SELECT of the groups' keys (columns 0..ngroups-1) and measures (after them). */
 enum kh_err kh_agg_sql(const struct kh_agg *g, const struct kh_principal *who, struct kh_arena *a, struct kh_buf *sql,
 		       struct kh_val *params, int *nparams, int maxparams);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "model/entity.h"
+#include "domain/security.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -183,6 +184,24 @@ static enum kh_err m5_preferences(struct kh_db *db)
  * (the schema sync follows the metadata); these are for Kehu's own tables and
  * for data changes. Numbers: core 1-99, sales and marketing 100-199, service
  * 200-299, import and export 300-399, security 400-499, analytics 500-599. */
+static enum kh_err m6_session_hardening(struct kh_db *db)
+{
+	const char *const stmts[] = {
+		"ALTER TABLE kh_sessions ADD COLUMN last_seen_at TEXT",
+		"CREATE TABLE kh_throttle (key TEXT PRIMARY KEY, window_start TEXT NOT NULL, failures INTEGER NOT NULL)",
+		NULL,
+	};
+	return exec_all(db, stmts);
+}
+
+/* Roles became data: the tables first (the sync is idempotent), then the
+ * built-in roles, whose keys are the values users.role already holds. */
+static enum kh_err m400_roles(struct kh_db *db)
+{
+	enum kh_err err = sync_entities(db);
+	return err ? err : kh_roles_seed(db);
+}
+
 static const struct migration {
 	int version;
 	const char *name;
@@ -193,6 +212,8 @@ static const struct migration {
 	{3, "sessions", m3_sessions},
 	{4, "search index", m4_search},
 	{5, "user preferences", m5_preferences},
+	{6, "session idle time and login throttling", m6_session_hardening},
+	{400, "built-in roles", m400_roles},
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

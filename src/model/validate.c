@@ -316,6 +316,17 @@ static const char *convert(const struct kh_field *f, json_t *j, struct kh_val *o
 	}
 	if (f->type == KH_T_TAGS)
 		return convert_tags(j, out, a);
+	if (f->type == KH_T_JSON) {
+		if (!json_is_object(j))
+			return "must be a JSON object";
+		char *txt = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+		char *copy = txt ? kh_arena_strdup(a, txt) : NULL;
+		free(txt);
+		if (!copy)
+			return "out of memory";
+		*out = (struct kh_val){.t = KH_V_TEXT, .s = copy, .n = strlen(copy)};
+		return NULL;
+	}
 	return "cannot be set";
 }
 

@@ -459,6 +459,12 @@ static enum kh_err sq_bulk(struct kh_db *base, int on)
 	return err;
 }
 
+static enum kh_err sq_scrub(struct kh_db *base, int on)
+{
+	return sq_exec_plain((struct sq_db *)base, on ? "PRAGMA secure_delete=ON"
+						      : "PRAGMA secure_delete=OFF; PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
 static void sq_global_init(void)
 {
 	/* Memory statistics take a global mutex on every allocation; Kehu never
@@ -491,5 +497,6 @@ const struct kh_store_ops kh_sqlite_ops = {
 	.search = sq_search,
 	.prepare_schema = sq_prepare_schema,
 	.bulk = sq_bulk,
+	.scrub = sq_scrub,
 	.global_init = sq_global_init,
 };

@@ -91,6 +91,10 @@ struct kh_store_ops {
 	 * which also completes deferred work such as search indexing: call it
 	 * before the load's last commit). */
 	enum kh_err (*bulk)(struct kh_db *db, int on);
+	/* Erasure mode (on = 1): deleted and overwritten content is zeroed, and on
+	 * the way back (0) the write-ahead log is emptied, so erased personal data
+	 * does not linger in free pages or old log frames. */
+	enum kh_err (*scrub)(struct kh_db *db, int on);
 	/* Process-wide set-up, before any connection is opened. */
 	void (*global_init)(void);
 };

@@ -75,8 +75,8 @@ test('preferences are per user, replaced whole, and limited in size', async () =
   const put = await call('PUT', '/api/v1/me/preferences', { json: prefs });
   assert.equal(put.status, 200);
   assert.deepEqual((await call('GET', '/api/v1/me/preferences')).body, prefs);
-  await call('POST', '/api/v1/users', { json: { username: 'prefs2', role: 'sales_rep', password: 'prefs2-pass' } });
-  const other = await srv.login('prefs2', 'prefs2-pass');
+  await call('POST', '/api/v1/users', { json: { username: 'prefs2', role: 'sales_rep', password: 'Secret-pass-43' } });
+  const other = await srv.login('prefs2', 'Secret-pass-43');
   assert.deepEqual((await srv.call('GET', '/api/v1/me/preferences', { token: other })).body, {}, 'not shared');
   const big = await call('PUT', '/api/v1/me/preferences', { json: { x: 'y'.repeat(70000) } });
   assert.equal(big.status, 413);

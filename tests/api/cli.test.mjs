@@ -92,9 +92,9 @@ test('serve applies migrations and refuses a database newer than itself', async 
   try {
     const db = join(dir, 'k.db');
     assert.equal((await kehu(['init', '--db', db], { KEHU_ADMIN_PASSWORD: 'pass-pass-1' })).code, 0);
-    const [count, max] = execFileSync('sqlite3', [db, 'SELECT count(*), max(version) FROM kh_migrations']).toString().trim().split('|');
-    assert.ok(Number(max) >= 5);
-    assert.equal(count, max, 'every numbered migration is recorded once');
+    const [count, distinct, core] = execFileSync('sqlite3', [db, 'SELECT count(*), count(DISTINCT version), count(*) FILTER (WHERE version < 100) FROM kh_migrations']).toString().trim().split('|');
+    assert.equal(count, distinct, 'every numbered migration is recorded once');
+    assert.ok(Number(core) >= 6);
     execFileSync('sqlite3', [db, "INSERT INTO kh_migrations VALUES (999, 'from the future', 'x')"]);
     const r = await kehu(['serve', '--db', db, '--listen', '127.0.0.1:0']);
     assert.equal(r.code, 1);

@@ -190,10 +190,10 @@ test('cases get numbers; resolving stamps resolved_at; opportunities follow thei
 });
 
 test('users are admin-only to change, never show their password, and new users can log in', async () => {
-  const u = await call('POST', '/api/v1/users', { json: { username: 'rep1', role: 'sales_rep', password: 'rep1-password' } });
+  const u = await call('POST', '/api/v1/users', { json: { username: 'rep1', role: 'sales_rep', password: 'Secret-pass-42' } });
   assert.equal(u.status, 201);
   assert.equal(u.body.password, undefined);
-  const repToken = await srv.login('rep1', 'rep1-password');
+  const repToken = await srv.login('rep1', 'Secret-pass-42');
   const denied = await srv.call('POST', '/api/v1/users', { token: repToken, json: { username: 'rep2', role: 'admin', password: 'x2345678' } });
   assert.equal(denied.status, 403);
   const list = await srv.call('GET', '/api/v1/users?username=rep2', { token });

@@ -148,12 +148,12 @@ static enum kh_err build(const char *entity, const char *const *kv, struct kh_bu
 			 struct kh_arena *a, struct kh_errinfo *ei)
 {
 	struct kh_list_query q;
-	struct kh_principal who = {1, "admin", "admin", 1};
+	struct kh_principal who = {.user_id = 1, .username = "admin", .role = "admin", .is_admin = 1};
 	kh_list_init(&q, kh_entity_find(entity));
 	kh_errinfo_init(ei, a);
 	for (int i = 0; kv[i]; i += 2)
 		kh_list_param(&q, kv[i], kv[i + 1], a, ei);
-	enum kh_err err = kh_list_finish(&q, a, ei);
+	enum kh_err err = kh_list_finish(&q, &who, a, ei);
 	if (err)
 		return err;
 	return kh_list_sql(&q, &who, a, sql, p, n, 64);

@@ -87,7 +87,7 @@ static void migrations_are_recorded_and_idempotent(void **state)
 	struct fixture *f = *state;
 	char msg[256];
 	int applied = -1;
-	assert_int_equal(count(f, "SELECT count(*) FROM kh_migrations"), kh_schema_version());
+	assert_int_equal(count(f, "SELECT max(version) FROM kh_migrations"), kh_schema_version());
 	assert_int_equal(kh_migrate(f->db, &applied, msg, sizeof msg), KH_OK);
 	assert_int_equal(applied, 0);
 	assert_true(kh_schema_is_initialised(f->db));
