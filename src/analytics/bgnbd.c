@@ -140,22 +140,6 @@ static double bg_objective(const double *th, double *g, void *p)
 	return -ll / N;
 }
 
-void kh_fit_std_errors(kh_objective f, void *ctx, const double *th, int n, int has_grad,
-		       double N, double *se)
-{
-	double h[KH_OPTIM_MAXN * KH_OPTIM_MAXN];
-	kh_optim_hessian(f, ctx, th, n, has_grad, h);
-	for (int i = 0; i < n * n; i++)
-		h[i] *= N;
-	if (kh_spd_inverse(h, n) != KH_OK) {
-		for (int i = 0; i < n; i++)
-			se[i] = NAN;
-		return;
-	}
-	for (int i = 0; i < n; i++)
-		se[i] = exp(th[i]) * sqrt(h[i * n + i]);
-}
-
 enum kh_err kh_bgnbd_fit(struct kh_bgnbd *m, const uint32_t *x, const double *t_x,
 			 const double *T, size_t n)
 {

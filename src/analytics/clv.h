@@ -7,13 +7,16 @@
  * are skipped by every fit and get NaN from every prediction.
  *
  * The fits maximise the log-likelihood over the logarithms of the parameters
- * (which keeps them positive): a Nelder-Mead search from a neutral start, then
- * BFGS with the analytic gradient (numerical for Pareto/NBD) until the
- * gradient of the mean log-likelihood is below 1e-9. Standard errors come from
- * the inverse of the observed information (the Hessian of the negative
- * log-likelihood, by central differences of the gradient) at the optimum.
- * Rows are first merged into distinct (x, t_x, T) with counts, and likelihood
- * sums over more than KH_PAR_MIN_ROWS distinct rows run on two threads.
+ * (which keeps them positive): a Nelder-Mead search from a neutral start
+ * (on a systematic sample of 30,000 rows when there are more than 60,000
+ * distinct ones), then BFGS on all rows with the analytic gradient until the
+ * gradient of the mean log-likelihood is below 1e-9 (Pareto/NBD: central-
+ * difference gradient, 1e-7). Standard errors come from the inverse of the
+ * observed information (the Hessian of the negative log-likelihood, by
+ * central differences of the gradient, or of the likelihood for Pareto/NBD)
+ * at the optimum. Rows are first merged into distinct (x, t_x, T) with
+ * counts, and likelihood sums over more than KH_PAR_MIN_ROWS distinct rows run
+ * on two threads.
  *
  * References:
  *   BG/NBD: Fader, Hardie & Lee (2005), "Counting Your Customers the Easy Way:

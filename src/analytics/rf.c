@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analytics/optim.h"
+
 void kh_rf_release(struct kh_rf *d)
 {
 	free(d->x);
@@ -179,4 +181,20 @@ enum kh_err kh_rf_sample(const struct kh_rf *d, size_t target, struct kh_rf *s)
 	if (err)
 		kh_rf_release(s);
 	return err;
+}
+
+void kh_fit_std_errors(kh_objective f, void *ctx, const double *th, int n, int has_grad,
+		       double N, double *se)
+{
+	double h[KH_OPTIM_MAXN * KH_OPTIM_MAXN];
+	kh_optim_hessian(f, ctx, th, n, has_grad, h);
+	for (int i = 0; i < n * n; i++)
+		h[i] *= N;
+	if (kh_spd_inverse(h, n) != KH_OK) {
+		for (int i = 0; i < n; i++)
+			se[i] = NAN;
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		se[i] = exp(th[i]) * sqrt(h[i * n + i]);
 }

@@ -65,9 +65,11 @@ struct kh_summary {
  * days up to calibration_end into the calibration period and lines in
  * (calibration_end, holdout_end] into the holdout period (pass holdout_end <=
  * calibration_end for none); later lines are ignored. unit is days per time
- * unit (> 0). Runs in O(n + n_customers + days spanned) time: two stable
- * counting-sort passes (by day, then by customer) unless the lines are already
- * sorted. KH_EINVAL for a customer index out of range or a bad unit, KH_ENOMEM. */
+ * unit (> 0). Unless the lines are sorted by (customer, day) already, a
+ * counting sort groups them by customer in O(n + n_customers) and each
+ * customer's lines are then sorted by day; the per-customer work runs on two
+ * threads. KH_EINVAL for a customer index out of range or a bad unit,
+ * KH_ENOMEM. */
 enum kh_err kh_summary_build(struct kh_summary *s, const struct kh_txns *t, size_t n_customers,
 			     int32_t calibration_end, int32_t holdout_end, double unit);
 void kh_summary_release(struct kh_summary *s);
