@@ -60,19 +60,40 @@ static void pn_terms(const struct pn_params *p, uint32_t x, double t, double T, 
 struct pn_ctx {
 	const struct kh_rf *d;
 	struct pn_params p;
+	double *la, *lb; /* ln(alpha + v), ln(beta + v) per distinct value */
+	double *lf;      /* per (x, v) pair: ln 2F1(...) - rho ln(max(alpha, beta) + v) */
 };
+
+/* The hypergeometric term of each distinct (x, value) pair. */
+static void pn_pairs(void *ctx, size_t lo, size_t hi, double *acc)
+{
+	const struct pn_ctx *c = ctx;
+	const struct kh_rf *d = c->d;
+	double r = c->p.r, alpha = c->p.alpha, s = c->p.s, beta = c->p.beta;
+	double top = alpha >= beta ? alpha : beta, diff = fabs(alpha - beta);
+	(void)acc;
+	for (size_t k = lo; k < hi; k++) {
+		uint32_t x = d->pair_x[k];
+		double v = d->val[d->pair_v[k]], rho = r + s + x;
+		double b = alpha >= beta ? s + 1 : r + x;
+		c->lf[k] = kh_log_hyp2f1(rho, b, rho + 1, diff / (top + v)) - rho * log(top + v);
+	}
+}
 
 static void pn_rows(void *ctx, size_t lo, size_t hi, double *acc)
 {
 	const struct pn_ctx *c = ctx;
 	const struct kh_rf *d = c->d;
-	double s = 0;
+	double r = c->p.r, s = c->p.s, sum = 0;
 	for (size_t j = lo; j < hi; j++) {
-		double l1, l2;
-		pn_terms(&c->p, d->x[j], d->t[j], d->T[j], &l1, &l2);
-		s += d->w[j] * kh_logaddexp(l1, l2);
+		uint32_t x = d->x[j], Ti = d->Ti[j];
+		double l1 = -(r + x) * c->la[Ti] - s * c->lb[Ti];
+		/* A0 = e^la - e^lb; it is 0 when t = T. */
+		double la = c->lf[d->pti[j]], lb = c->lf[d->pTi[j]];
+		double l2 = lb < la ? log(s / (r + s + x)) + la + log1p(-exp(lb - la)) : -INFINITY;
+		sum += d->w[j] * kh_logaddexp(l1, l2);
 	}
-	acc[0] += s;
+	acc[0] += sum;
 }
 
 static double pn_loglik(const struct pn_ctx *c)
@@ -86,8 +107,29 @@ static double pn_loglik(const struct pn_ctx *c)
 			lg += log(p->r + x - 1);
 		ll += d->xcount[x] * lg;
 	}
+	for (size_t k = 0; k < d->nval; k++) {
+		c->la[k] = log(p->alpha + d->val[k]);
+		c->lb[k] = log(p->beta + d->val[k]);
+	}
+	kh_par_for(pn_pairs, (void *)c, d->npair);
 	kh_par_sum(pn_rows, (void *)c, d->n, acc, 1);
 	return ll + d->wsum * (p->r * log(p->alpha) + p->s * log(p->beta)) + acc[0];
+}
+
+/* Scratch for n distinct rows (and so at most 2 n values and pairs). */
+static enum kh_err pn_alloc(struct pn_ctx *c, size_t n)
+{
+	c->la = malloc(2 * n * sizeof(double));
+	c->lb = malloc(2 * n * sizeof(double));
+	c->lf = malloc(2 * n * sizeof(double));
+	return c->la && c->lb && c->lf ? KH_OK : KH_ENOMEM;
+}
+
+static void pn_free(struct pn_ctx *c)
+{
+	free(c->la);
+	free(c->lb);
+	free(c->lf);
 }
 
 static double pn_objective(const double *th, double *g, void *ctx)
@@ -119,6 +161,11 @@ enum kh_err kh_pnbd_fit(struct kh_pnbd *m, const uint32_t *x, const double *t_x,
 	if (err)
 		return err;
 	struct pn_ctx c = {.d = &d};
+	if (pn_alloc(&c, d.n)) {
+		pn_free(&c);
+		kh_rf_release(&d);
+		return KH_ENOMEM;
+	}
 	double sT = 0, sx = 0;
 	for (size_t j = 0; j < d.n; j++) {
 		sT += d.w[j] * d.T[j];
@@ -147,6 +194,7 @@ enum kh_err kh_pnbd_fit(struct kh_pnbd *m, const uint32_t *x, const double *t_x,
 		m->info.loglik = -pn_objective(th, NULL, &c) * d.wsum;
 		kh_fit_std_errors(pn_objective, &c, th, 4, 0, d.wsum, m->se);
 	}
+	pn_free(&c);
 	kh_rf_release(&d);
 	return err;
 }
@@ -158,7 +206,8 @@ double kh_pnbd_loglik(const struct kh_pnbd *m, const uint32_t *x, const double *
 	if (kh_rf_build(&d, x, t_x, T, n))
 		return NAN;
 	struct pn_ctx c = {.d = &d, .p = {m->r, m->alpha, m->s, m->beta}};
-	double ll = pn_loglik(&c);
+	double ll = pn_alloc(&c, d.n) == KH_OK ? pn_loglik(&c) : NAN;
+	pn_free(&c);
 	kh_rf_release(&d);
 	return ll;
 }

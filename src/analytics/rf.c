@@ -17,6 +17,10 @@ void kh_rf_release(struct kh_rf *d)
 	free(d->val);
 	free(d->ti);
 	free(d->Ti);
+	free(d->pair_x);
+	free(d->pair_v);
+	free(d->pti);
+	free(d->pTi);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -54,8 +58,24 @@ static uint32_t value_index(struct kh_rf *d, uint32_t *slot, size_t cap, double 
 	}
 }
 
-/* Builds val, ti and Ti; reuses the row hash table (cap >= 2 n >= the
- * number of distinct values). */
+/* Finds the pair (x, v) in the pair table, adding it if new. */
+static uint32_t pair_index(struct kh_rf *d, uint32_t *slot, size_t cap, uint32_t x, uint32_t v)
+{
+	for (size_t k = mix((uint64_t)x << 32 | v) & (cap - 1);; k = (k + 1) & (cap - 1)) {
+		uint32_t j = slot[k];
+		if (j == UINT32_MAX) {
+			slot[k] = (uint32_t)d->npair;
+			d->pair_x[d->npair] = x;
+			d->pair_v[d->npair] = v;
+			return (uint32_t)d->npair++;
+		}
+		if (d->pair_x[j] == x && d->pair_v[j] == v)
+			return j;
+	}
+}
+
+/* Builds val, ti and Ti, then the pairs; reuses the row hash table (cap >=
+ * 2 n >= the number of distinct values or pairs). */
 static enum kh_err index_values(struct kh_rf *d, uint32_t *slot, size_t cap)
 {
 	d->val = malloc(2 * d->n * sizeof(double));
@@ -67,6 +87,17 @@ static enum kh_err index_values(struct kh_rf *d, uint32_t *slot, size_t cap)
 	for (size_t j = 0; j < d->n; j++) {
 		d->ti[j] = value_index(d, slot, cap, d->t[j]);
 		d->Ti[j] = value_index(d, slot, cap, d->T[j]);
+	}
+	d->pair_x = malloc(2 * d->n * sizeof(uint32_t));
+	d->pair_v = malloc(2 * d->n * sizeof(uint32_t));
+	d->pti = malloc(d->n * sizeof(uint32_t));
+	d->pTi = malloc(d->n * sizeof(uint32_t));
+	if (!d->pair_x || !d->pair_v || !d->pti || !d->pTi)
+		return KH_ENOMEM;
+	memset(slot, 0xff, cap * sizeof(uint32_t));
+	for (size_t j = 0; j < d->n; j++) {
+		d->pti[j] = pair_index(d, slot, cap, d->x[j], d->ti[j]);
+		d->pTi[j] = pair_index(d, slot, cap, d->x[j], d->Ti[j]);
 	}
 	return KH_OK;
 }

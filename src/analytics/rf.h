@@ -27,6 +27,12 @@ struct kh_rf {
 	size_t nval;
 	double *val;
 	uint32_t *ti, *Ti;
+	/* The distinct (x, value) pairs among (x, t) and (x, T), and each row's
+	 * two pair indices: Pareto/NBD's hypergeometric terms depend on a row
+	 * only through them, so they are computed once per pair. */
+	size_t npair;
+	uint32_t *pair_x, *pair_v;
+	uint32_t *pti, *pTi;
 };
 
 /* Deduplicates the rows with T >= 0 (the others are not customers yet).
