@@ -254,3 +254,62 @@ enum kh_err kh_calibration(const double *prob, const uint8_t *y, size_t n, int n
 	free(idx);
 	return KH_OK;
 }
+
+enum kh_err kh_churn_features(const struct kh_txns *t, size_t n_customers, int32_t cutoff,
+			      int32_t horizon, const double *extra, int n_extra, double *X,
+			      uint8_t *label, uint8_t *eligible)
+{
+	if (horizon < 1 || n_extra < 0 || (n_extra && !extra))
+		return KH_EINVAL;
+	size_t *start;
+	uint32_t *idx;
+	enum kh_err err = kh_txns_group(t, n_customers, &start, &idx);
+	if (err)
+		return err;
+	int w = KH_CHURN_NFEAT + n_extra;
+	for (size_t c = 0; c < n_customers; c++) {
+		int32_t first = 0, last = 0, prev = INT32_MIN;
+		double days = 0, total = 0, recent = 0, before = 0;
+		int future = 0;
+		for (size_t k = start[c]; k < start[c + 1]; k++) {
+			uint32_t i = idx[k];
+			int32_t d = t->day[i];
+			double a = t->amount ? t->amount[i] : 0;
+			if (d > cutoff) {
+				future |= d <= (int64_t)cutoff + horizon;
+				continue;
+			}
+			if (d != prev) {
+				if (prev == INT32_MIN)
+					first = d;
+				days++;
+				last = d;
+				prev = d;
+			}
+			total += a;
+			if (d > cutoff - 90)
+				recent += a;
+			else if (d > cutoff - 180)
+				before += a;
+		}
+		int bought = days > 0;
+		if (eligible)
+			eligible[c] = (uint8_t)bought;
+		if (label)
+			label[c] = (uint8_t)!future;
+		if (!X)
+			continue;
+		double *row = X + c * w;
+		row[0] = bought ? cutoff - last : 0;
+		row[1] = days;
+		row[2] = bought ? cutoff - first : 0;
+		row[3] = bought ? total / days : 0;
+		/* Negative values (returns) must not reach the logarithm. */
+		row[4] = log((1 + fmax(recent, 0)) / (1 + fmax(before, 0)));
+		for (int j = 0; j < n_extra; j++)
+			row[KH_CHURN_NFEAT + j] = extra[c * n_extra + j];
+	}
+	free(start);
+	free(idx);
+	return KH_OK;
+}

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analytics/summary.h"
 #include "util/err.h"
 
 #define KH_LOGREG_MAXP 31
@@ -61,5 +62,26 @@ struct kh_calib_bin {
  * nbins = 10. */
 enum kh_err kh_calibration(const double *prob, const uint8_t *y, size_t n, int nbins,
 			   struct kh_calib_bin *bins);
+
+/* Behavioural features at a cutoff day, for a time-based split: train on
+ * features at cutoff = as_of - horizon with labels from (cutoff, as_of], then
+ * score every customer on features at cutoff = as_of.
+ *
+ * Columns of X (row-major, n_customers x (KH_CHURN_NFEAT + n_extra)):
+ *   0 recency: days from the last purchase to the cutoff
+ *   1 frequency: purchase days up to the cutoff
+ *   2 tenure: days from the first purchase to the cutoff
+ *   3 average value of a purchase day
+ *   4 monetary trend: ln((1 + value in the last 90 days) /
+ *                        (1 + value in the 90 days before)), > 0 when growing
+ *   5.. the caller's extra columns (service cases, complaints, ...), copied
+ *       from extra (n_customers x n_extra, row-major) when n_extra > 0.
+ * label[c] = 1 if customer c makes no purchase in (cutoff, cutoff + horizon]
+ * (churned), and eligible[c] = 1 if c had bought by the cutoff: only those
+ * rows carry meaningful features. Any output may be NULL. */
+#define KH_CHURN_NFEAT 5
+enum kh_err kh_churn_features(const struct kh_txns *t, size_t n_customers, int32_t cutoff,
+			      int32_t horizon, const double *extra, int n_extra, double *X,
+			      uint8_t *label, uint8_t *eligible);
 
 #endif

@@ -163,6 +163,34 @@ static void auc_hand_checked(void **state)
 	assert_near(b[1].hi, 0.9, 0);
 }
 
+/* Features at a cutoff, hand-computed: customer 0 bought on days 10 (two
+ * lines), 95 and 150, and again on 170 (after the cutoff 160, inside the
+ * 30-day horizon); customer 1 bought once on day 20; customer 2 only after
+ * the cutoff. One extra column (complaints) is copied through. */
+static void churn_features_hand_checked(void **state)
+{
+	(void)state;
+	uint32_t cust[] = {0, 0, 1, 0, 0, 2, 0};
+	int32_t day[] = {10, 95, 20, 150, 10, 170, 170};
+	double amt[] = {5, 20, 8, 40, 5, 9, 1};
+	struct kh_txns t = {7, cust, day, amt, NULL};
+	double extra[3] = {2, 0, 1}, X[3 * 6];
+	uint8_t y[3], ok[3];
+	assert_int_equal(kh_churn_features(&t, 3, 160, 30, extra, 1, X, y, ok), KH_OK);
+	const double want0[6] = {10, 3, 150, 70.0 / 3, log(61.0 / 11), 2};
+	for (int j = 0; j < 6; j++)
+		assert_near(X[j], want0[j], 1e-12);
+	assert_int_equal(y[0], 0);
+	assert_int_equal(ok[0], 1);
+	const double want1[6] = {140, 1, 140, 8, log(1.0 / 9), 0};
+	for (int j = 0; j < 6; j++)
+		assert_near(X[6 + j], want1[j], 1e-12);
+	assert_int_equal(y[1], 1);
+	assert_int_equal(ok[2], 0);
+	assert_int_equal(y[2], 0);
+	assert_int_equal(kh_churn_features(&t, 3, 160, 0, NULL, 0, X, y, ok), KH_EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -170,6 +198,7 @@ int main(void)
 		cmocka_unit_test(logreg_penalised_optimality),
 		cmocka_unit_test(logreg_recovers_simulated),
 		cmocka_unit_test(auc_hand_checked),
+		cmocka_unit_test(churn_features_hand_checked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
