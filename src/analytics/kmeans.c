@@ -9,6 +9,9 @@
 #include "analytics/par.h"
 
 #define KH_KMEANS_TOL 1e-4
+/* Above this many rows the restarts run on a sample of KH_KMEANS_SAMPLE. */
+#define KH_KMEANS_SAMPLE_ABOVE 300000
+#define KH_KMEANS_SAMPLE 100000
 
 /* splitmix64: a small, well-mixed generator for seeding and sampling. */
 static uint64_t rng_next(uint64_t *s)
@@ -58,25 +61,36 @@ struct ham_ctx {
 static void ham_rows(void *pc, size_t lo, size_t hi, double *acc)
 {
 	const struct ham_ctx *h = pc;
-	int p = h->p, k = h->k;
-	double *sum = acc + 1, *cnt = acc + 1 + (size_t)k * p;
+	/* Locals, so that the stores to u, l and a do not force the compiler to
+	 * reload the context in the inner loops. */
+	const int p = h->p, k = h->k, full = h->full, jmax = h->jmax;
+	const double *restrict Z = h->Z, *restrict cen = h->c;
+	const double *restrict half = h->half, *restrict moved = h->moved;
+	const double mmax = h->mmax, m2nd = h->m2nd;
+	double *restrict u = h->u, *restrict l = h->l;
+	uint32_t *restrict as = h->a;
+	double *sum = acc + 1, *cnt = acc + 1 + (size_t)k * p, changed = 0;
 	for (size_t i = lo; i < hi; i++) {
-		const double *z = h->Z + i * p;
-		uint32_t a = h->a[i];
-		if (!h->full) {
-			h->u[i] += h->moved[a];
-			h->l[i] -= (int)a == h->jmax ? h->m2nd : h->mmax;
-			double m = h->half[a] > h->l[i] ? h->half[a] : h->l[i];
-			if (h->u[i] <= m)
+		const double *z = Z + i * p;
+		uint32_t a = as[i];
+		if (!full) {
+			double ui = u[i] + moved[a];
+			double li = l[i] - ((int)a == jmax ? m2nd : mmax);
+			double m = half[a] > li ? half[a] : li;
+			l[i] = li;
+			if (ui <= m) {
+				u[i] = ui;
 				continue;
-			h->u[i] = sqrt(dist2(z, h->c + (size_t)a * p, p));
-			if (h->u[i] <= m)
+			}
+			ui = sqrt(dist2(z, cen + (size_t)a * p, p));
+			u[i] = ui;
+			if (ui <= m)
 				continue;
 		}
 		double d1 = INFINITY, d2 = INFINITY;
 		uint32_t best = 0;
 		for (int c = 0; c < k; c++) {
-			double d = dist2(z, h->c + (size_t)c * p, p);
+			double d = dist2(z, cen + (size_t)c * p, p);
 			if (d < d1) {
 				d2 = d1;
 				d1 = d;
@@ -85,11 +99,11 @@ static void ham_rows(void *pc, size_t lo, size_t hi, double *acc)
 				d2 = d;
 			}
 		}
-		h->u[i] = sqrt(d1);
-		h->l[i] = sqrt(d2);
-		if (!h->full && best == a)
+		u[i] = sqrt(d1);
+		l[i] = sqrt(d2);
+		if (!full && best == a)
 			continue;
-		if (!h->full) {
+		if (!full) {
 			for (int j = 0; j < p; j++)
 				sum[(size_t)a * p + j] -= z[j];
 			cnt[a] -= 1;
@@ -97,9 +111,10 @@ static void ham_rows(void *pc, size_t lo, size_t hi, double *acc)
 		for (int j = 0; j < p; j++)
 			sum[(size_t)best * p + j] += z[j];
 		cnt[best] += 1;
-		h->a[i] = best;
-		acc[0] += 1;
+		as[i] = best;
+		changed += 1;
 	}
+	acc[0] += changed;
 }
 
 struct sse_ctx {
@@ -113,6 +128,22 @@ static void sse_rows(void *pc, size_t lo, size_t hi, double *acc)
 	const struct sse_ctx *s = pc;
 	for (size_t i = lo; i < hi; i++)
 		acc[0] += dist2(s->Z + i * s->p, s->c + (size_t)s->a[i] * s->p, s->p);
+}
+
+/* acc[0] = the sum over rows of the squared distance to the nearest centre. */
+static void nearest_rows(void *pc, size_t lo, size_t hi, double *acc)
+{
+	const struct ham_ctx *h = pc;
+	double s = 0;
+	for (size_t i = lo; i < hi; i++) {
+		double best = INFINITY;
+		for (int c = 0; c < h->k; c++) {
+			double d = dist2(h->Z + i * h->p, h->c + (size_t)c * h->p, h->p);
+			best = d < best ? d : best;
+		}
+		s += best;
+	}
+	acc[0] += s;
 }
 
 /* k-means++ seeding into c (k x p). */
@@ -289,14 +320,70 @@ static enum kh_err fit_z(struct kh_kmeans *m, const double *X, const double *Z, 
 		goto out;
 	uint64_t rng = o->seed;
 	double best = INFINITY;
-	for (int r = 0; r < o->restarts; r++) {
-		int iters;
-		seed_plusplus(Z, n, p, k, c, work, &rng);
-		double sse = lloyd(Z, n, p, k, o->max_iter, c, as, work, &iters);
-		if (sse < best) {
-			best = sse;
-			memcpy(assign, as, n * sizeof(uint32_t));
-			m->iterations = iters;
+	if (n > KH_KMEANS_SAMPLE_ABOVE && o->restarts > 1) {
+		/* Many rows: the restarts run on a uniform sample, each result is
+		 * scored by its SSE on all rows, and only the best is refined on
+		 * all rows. */
+		size_t ns = KH_KMEANS_SAMPLE;
+		double *Zs = malloc(ns * p * sizeof(double)), *cbest = malloc(2 * kp * sizeof(double));
+		size_t *pick = malloc(n * sizeof(size_t));
+		if (!Zs || !cbest || !pick) {
+			free(Zs);
+			free(cbest);
+			free(pick);
+			goto out;
+		}
+		for (size_t i = 0; i < n; i++)
+			pick[i] = i;
+		for (size_t i = 0; i < ns; i++) {
+			size_t j = i + rng_next(&rng) % (n - i), t = pick[i];
+			pick[i] = pick[j];
+			pick[j] = t;
+			memcpy(Zs + i * p, Z + pick[i] * p, p * sizeof(double));
+		}
+		free(pick);
+		/* Keep the two best centre sets and refine both on all rows:
+		 * nearly equal sample scores can lead to different basins. */
+		double score[2] = {INFINITY, INFINITY};
+		for (int r = 0; r < o->restarts; r++) {
+			int iters;
+			seed_plusplus(Zs, ns, p, k, c, work, &rng);
+			lloyd(Zs, ns, p, k, o->max_iter, c, as, work, &iters);
+			struct ham_ctx h = {.Z = Z, .c = c, .p = p, .k = k};
+			double sse;
+			kh_par_sum(nearest_rows, &h, n, &sse, 1);
+			if (sse < score[0]) {
+				score[1] = score[0];
+				memcpy(cbest + kp, cbest, kp * sizeof(double));
+				score[0] = sse;
+				memcpy(cbest, c, kp * sizeof(double));
+			} else if (sse < score[1]) {
+				score[1] = sse;
+				memcpy(cbest + kp, c, kp * sizeof(double));
+			}
+		}
+		free(Zs);
+		for (int r = 0; r < 2 && isfinite(score[r]); r++) {
+			int iters;
+			memcpy(c, cbest + r * kp, kp * sizeof(double));
+			double sse = lloyd(Z, n, p, k, o->max_iter, c, as, work, &iters);
+			if (sse < best) {
+				best = sse;
+				memcpy(assign, as, n * sizeof(uint32_t));
+				m->iterations = iters;
+			}
+		}
+		free(cbest);
+	} else {
+		for (int r = 0; r < o->restarts; r++) {
+			int iters;
+			seed_plusplus(Z, n, p, k, c, work, &rng);
+			double sse = lloyd(Z, n, p, k, o->max_iter, c, as, work, &iters);
+			if (sse < best) {
+				best = sse;
+				memcpy(assign, as, n * sizeof(uint32_t));
+				m->iterations = iters;
+			}
 		}
 	}
 	m->k = k;

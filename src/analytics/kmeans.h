@@ -7,7 +7,12 @@
  * the squared distance to the nearest centre chosen so far) and runs Lloyd's
  * iterations until no point changes cluster, or the centres move less than
  * 1e-4 in total squared distance (scikit-learn's tol, in standardised units),
- * or max_iter; the restart with the lowest within-cluster sum of squares wins. A cluster that empties is
+ * or max_iter; the restart with the lowest within-cluster sum of squares wins.
+ * Above 300,000 rows the restarts run on a uniform sample of 100,000 rows, the
+ * centres of each are scored by their sum of squares over all rows, and the
+ * best two are refined on all rows (the restarts explore seeds; the sample is
+ * large enough to find the same basins, and the final Lloyd runs on every row
+ * reach the fixed points that full restarts would reach from there). A cluster that empties is
  * re-seeded with the point farthest from its centre. The assignment step runs
  * on two threads for large n. Everything is deterministic for a given seed.
  *

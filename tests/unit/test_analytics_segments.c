@@ -111,11 +111,54 @@ static void kmeans_finds_blobs(void **state)
 	assert_int_equal(kh_kmeans_fit(&m2, X, N, P, 0, NULL, as2), KH_EINVAL);
 }
 
+/* Above 300,000 rows the restarts run on a sample: the result must still
+ * find the true segments and be no worse than a single restart on all rows. */
+static void kmeans_sampled_restarts(void **state)
+{
+	(void)state;
+	enum { NB = 310000 };
+	double *Xb = malloc(NB * 2 * sizeof(double));
+	uint32_t *a1 = malloc(NB * sizeof(uint32_t)), *a2 = malloc(NB * sizeof(uint32_t));
+	struct at_rng g;
+	at_rng_seed(&g, 5);
+	const double cx[4] = {0, 10, 0, 10}, cy[4] = {0, 0, 10, 10};
+	for (size_t i = 0; i < NB; i++) {
+		Xb[2 * i] = cx[i % 4] + at_normal(&g);
+		Xb[2 * i + 1] = cy[i % 4] + at_normal(&g);
+	}
+	struct kh_kmeans many, one;
+	struct kh_kmeans_opts o10 = {.restarts = 10, .seed = 3}, o1 = {.restarts = 1, .seed = 3};
+	assert_int_equal(kh_kmeans_fit(&many, Xb, NB, 2, 4, &o10, a1), KH_OK);
+	assert_int_equal(kh_kmeans_fit(&one, Xb, NB, 2, 4, &o1, a2), KH_OK);
+	printf("sampled restarts inertia %.1f, one full restart %.1f\n", many.inertia, one.inertia);
+	assert_true(many.inertia <= one.inertia * (1 + 1e-6));
+	int map[4] = {-1, -1, -1, -1};
+	size_t wrong = 0;
+	for (size_t i = 0; i < NB; i++) {
+		if (map[i % 4] < 0)
+			map[i % 4] = (int)a1[i];
+		wrong += a1[i] != (uint32_t)map[i % 4];
+	}
+	/* Unit-variance blobs 10 apart: a point crosses a boundary 5 standard
+	 * deviations away with probability about 3e-7 per axis. */
+	assert_true(wrong < NB / 1000);
+	for (int c = 0; c < 4; c++) {
+		assert_near(many.center[map[c] * 2], cx[c], 0.05);
+		assert_near(many.center[map[c] * 2 + 1], cy[c], 0.05);
+	}
+	kh_kmeans_release(&many);
+	kh_kmeans_release(&one);
+	free(Xb);
+	free(a1);
+	free(a2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(silhouette_hand_checked),
 		cmocka_unit_test(kmeans_finds_blobs),
+		cmocka_unit_test(kmeans_sampled_restarts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
