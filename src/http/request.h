@@ -84,6 +84,7 @@ struct kh_req {
 	int64_t retry_after; /* for 429 and 503: seconds */
 	int file_fd;       /* >= 0: answer with this file (static files) instead of out */
 	uint64_t file_size;
+	int is_file; /* the answer is a file of the web UI (headers differ) */
 	int cache_forever;
 
 	/* Last, so that a new request zeroes everything before it and not the

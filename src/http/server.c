@@ -221,11 +221,12 @@ static void add_headers(struct MHD_Response *resp, struct kh_req *r)
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "Cache-Control",
 				r->cache_forever ? "public, max-age=31536000, immutable"
-				: r->file_fd >= 0 ? "no-cache" : "no-store");
+				: r->is_file	 ? "no-cache"
+						 : "no-store");
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 	/* The UI loads only its own files; the API's answers are data, never pages. */
 	MHD_add_response_header(resp, "Content-Security-Policy",
-				r->file_fd >= 0 ? "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+				r->is_file ? "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
 						  "connect-src 'self'; object-src 'none'; base-uri 'none'; "
 						  "form-action 'self'; frame-ancestors 'none'"
 						: "default-src 'none'; frame-ancestors 'none'");
@@ -258,6 +259,7 @@ static enum MHD_Result respond(struct kh_req *r)
 		kh_buf_reset(&r->out);
 	struct MHD_Response *resp;
 	if (r->file_fd >= 0) {
+		r->is_file = 1;
 		resp = MHD_create_response_from_fd64(r->file_size, r->file_fd); /* takes the fd */
 		r->file_fd = -1;
 	} else {

@@ -142,3 +142,36 @@ test('every acknowledged write survives kill -9', async () => {
     await srv2.stop();
   }
 });
+
+test('the web UI\'s files: index.html for app paths, cached assets, a CSP that allows only the app itself', async () => {
+  const { mkdtemp, mkdir, writeFile, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const root = await mkdtemp(join(tmpdir(), 'kehu-web-'));
+  await mkdir(join(root, 'assets'));
+  await writeFile(join(root, 'index.html'), '<!doctype html><title>Kehu</title>');
+  await writeFile(join(root, 'assets', 'app-1234.js'), 'console.log(1)');
+  const srv = await startServer({ args: ['--web-root', root] });
+  try {
+    const index = await srv.fetch('/');
+    assert.equal(index.status, 200);
+    assert.match(index.headers.get('content-type'), /^text\/html/);
+    assert.equal(index.headers.get('cache-control'), 'no-cache');
+    assert.match(index.headers.get('content-security-policy'), /^default-src 'self'/);
+    const deep = await srv.fetch('/contacts/42');
+    assert.equal(await deep.text(), '<!doctype html><title>Kehu</title>', 'app paths get index.html');
+    const js = await srv.fetch('/assets/app-1234.js');
+    assert.match(js.headers.get('content-type'), /^text\/javascript/);
+    assert.match(js.headers.get('cache-control'), /immutable/);
+    assert.equal((await srv.fetch('/assets/missing.js')).status, 404);
+    assert.doesNotMatch(await (await srv.fetch('/../../etc/passwd')).text(), /root:/, 'no way out of the web root');
+    assert.equal((await srv.fetch('/assets/..%2f..%2f..%2fetc%2fpasswd')).status, 404);
+    assert.equal((await srv.fetch('/.hidden')).status, 404);
+    const api = await srv.fetch('/api/v1/nothing');
+    assert.equal(api.status, 404, 'the API namespace is never the UI');
+    assert.equal((await api.json()).error.code, 'not_found');
+  } finally {
+    await srv.stop();
+    await rm(root, { recursive: true, force: true });
+  }
+});

@@ -77,7 +77,8 @@ export async function login(page, base, { username = 'admin', password = ADMIN_P
 }
 
 export async function shot(page, name, { fullPage = false } = {}) {
-  if (process.env.KEHU_SCREENSHOTS === '0') return;
+  // Only on request (KEHU_SCREENSHOTS=1 node --test tests/e2e/), so that a test run leaves the tree clean.
+  if (process.env.KEHU_SCREENSHOTS !== '1') return;
   await mkdir(SHOTS, { recursive: true });
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
 }
