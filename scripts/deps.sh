@@ -9,12 +9,14 @@ cd "$(dirname "$0")/.."
 build_pkgs=(build-essential cmake pkg-config
   libmicrohttpd-dev libsqlite3-dev libjansson-dev libsodium-dev
   libcmocka-dev sqlite3 nodejs npm
+  clang libclang-rt-14-dev
   libpq-dev postgresql postgresql-contrib
   libcsv-dev libxlsxwriter-dev libzip-dev libexpat1-dev libopencc-dev libicu-dev)
 bench_pkgs=(wrk nginx-light python3-pandas python3-sklearn python3-scipy gnuplot-nox hyperfine)
 
 # The browser tests drive Debian's Chromium (playwright-core cannot download one here).
-if [ -d tests/e2e ]; then build_pkgs+=(chromium); fi
+# CJK fonts, or Chinese renders as boxes in its screenshots.
+if [ -d tests/e2e ]; then build_pkgs+=(chromium fonts-noto-cjk); fi
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" = bench ]; then want+=("${bench_pkgs[@]}"); fi
