@@ -9,6 +9,9 @@
 #include "analytics/par.h"
 #include "analytics/sort.h"
 
+/* Above this many rows the fit starts on a systematic sample. */
+#define KH_LOGREG_SAMPLE_ABOVE 200000
+
 struct lr_ctx {
 	const double *Z;    /* standardised features, n x p */
 	const uint8_t *y;
@@ -65,6 +68,75 @@ static double lr_eval(struct lr_ctx *c, size_t n, double lambda, const double *b
 	return acc[0] + 0.5 * lambda * pen;
 }
 
+/* Newton's method with step halving from beta (updated in place) on n rows
+ * of standardised features Z. Leaves the penalised Hessian at the optimum
+ * in h and the unpenalised loss in *loss; returns the iterations. */
+static int newton(const double *Z, const uint8_t *y, size_t n, int p, double lambda,
+		  double *beta, double *h, double *loss, int *converged)
+{
+	int q = p + 1, it;
+	struct lr_ctx c = {Z, y, p, beta};
+	double acc[1 + (KH_LOGREG_MAXP + 1) * (KH_LOGREG_MAXP + 4) / 2];
+	double g[KH_OPTIM_MAXN], cand[KH_OPTIM_MAXN];
+	double gn[KH_OPTIM_MAXN], hn[KH_OPTIM_MAXN * KH_OPTIM_MAXN], step[KH_OPTIM_MAXN];
+	double f = lr_eval(&c, n, lambda, beta, acc, g, h);
+	*loss = acc[0];
+	*converged = 0;
+	for (it = 0; it < 100; it++) {
+		double gmax = 0;
+		for (int j = 0; j < q; j++)
+			gmax = fmax(gmax, fabs(g[j]));
+		/* Converged when the gradient is negligible per row. */
+		if (gmax < 1e-10 * (double)n) {
+			*converged = 1;
+			break;
+		}
+		memcpy(step, g, sizeof(double) * q);
+		memcpy(hn, h, sizeof(double) * q * q);
+		if (kh_chol(hn, q) != KH_OK) {
+			/* Separable data without a penalty can make the Hessian
+			 * singular; a small ridge keeps the step defined. */
+			for (int j = 0; j < q * q; j++)
+				hn[j] = 0;
+			for (int j = 0; j < q; j++)
+				hn[j * q + j] = 1e-8 * n + lambda;
+			kh_chol(hn, q);
+		}
+		kh_chol_solve(hn, q, step);
+		/* The Newton decrement g' H^-1 g is twice the decrease that the
+		 * quadratic model promises; when even that is below the rounding
+		 * of f, nothing is left to gain (Boyd & Vandenberghe 9.5.1). */
+		double dec = 0;
+		for (int j = 0; j < q; j++)
+			dec += step[j] * g[j];
+		if (dec < 1e-15 * fabs(f)) {
+			*converged = 1;
+			break;
+		}
+		/* Newton step, halved until the objective decreases; each trial
+		 * pass also yields the gradient and Hessian for the next step.
+		 * Near the optimum the change of f is lost in its rounding, so
+		 * a full step that does not raise f beyond that is taken. */
+		double t = 1, fn = INFINITY, noise = 1e-14 * fabs(f);
+		for (int ls = 0; ls < 40; ls++) {
+			for (int j = 0; j < q; j++)
+				cand[j] = beta[j] - t * step[j];
+			fn = lr_eval(&c, n, lambda, cand, acc, gn, hn);
+			if (fn <= f || (t == 1 && fn <= f + noise))
+				break;
+			t *= 0.5;
+		}
+		if (!(fn <= f + noise))
+			break; /* no decrease even for tiny steps: at the optimum */
+		memcpy(beta, cand, sizeof(double) * q);
+		memcpy(g, gn, sizeof(double) * q);
+		memcpy(h, hn, sizeof(double) * q * q);
+		f = fn;
+		*loss = acc[0];
+	}
+	return it;
+}
+
 enum kh_err kh_logreg_fit(struct kh_logreg *m, const double *X, const uint8_t *y, size_t n, int p,
 			  double lambda)
 {
@@ -106,62 +178,30 @@ enum kh_err kh_logreg_fit(struct kh_logreg *m, const double *X, const uint8_t *y
 		for (int j = 0; j < p; j++)
 			Z[i * p + j] = (X[i * p + j] - m->mean[j]) / m->sd[j];
 	/* Start at the intercept of the base rate, all slopes 0. */
-	double beta[KH_LOGREG_MAXP + 1] = {0}, cand[KH_LOGREG_MAXP + 1];
+	double beta[KH_LOGREG_MAXP + 1] = {0};
+	double h[KH_OPTIM_MAXN * KH_OPTIM_MAXN], loss;
 	double base = (pos + 0.5) / (n + 1.0);
 	beta[0] = log(base / (1 - base));
-	struct lr_ctx c = {Z, y, p, beta};
-	double acc[1 + (KH_LOGREG_MAXP + 1) * (KH_LOGREG_MAXP + 4) / 2];
-	double g[KH_OPTIM_MAXN], h[KH_OPTIM_MAXN * KH_OPTIM_MAXN];
-	double gn[KH_OPTIM_MAXN], hn[KH_OPTIM_MAXN * KH_OPTIM_MAXN], step[KH_OPTIM_MAXN];
-	double f = lr_eval(&c, n, lambda, beta, acc, g, h);
-	double loss = acc[0];
-	int it;
-	for (it = 0; it < 100; it++) {
-		double gmax = 0;
-		for (int j = 0; j < q; j++)
-			gmax = fmax(gmax, fabs(g[j]));
-		/* Converged when the gradient is negligible per row. */
-		if (gmax < 1e-10 * (double)n) {
-			m->converged = 1;
-			break;
+	int it = 0;
+	if (n > KH_LOGREG_SAMPLE_ABOVE) {
+		/* Many rows: Newton on every k-th row first; from its optimum the
+		 * full problem needs only a step or two (Newton converges
+		 * quadratically near the optimum). */
+		size_t k = n / (KH_LOGREG_SAMPLE_ABOVE / 4), ns = (n + k - 1) / k;
+		double *Zs = malloc(ns * p * sizeof(double));
+		uint8_t *ys = malloc(ns);
+		if (Zs && ys) {
+			for (size_t i = 0, j = 0; i < n; i += k, j++) {
+				memcpy(Zs + j * p, Z + i * p, p * sizeof(double));
+				ys[j] = y[i];
+			}
+			int conv;
+			it += newton(Zs, ys, ns, p, lambda * ns / n, beta, h, &loss, &conv);
 		}
-		memcpy(step, g, sizeof(double) * q);
-		memcpy(hn, h, sizeof(double) * q * q);
-		if (kh_chol(hn, q) != KH_OK) {
-			/* Separable data without a penalty can make the Hessian
-			 * singular; a small ridge keeps the step defined. */
-			for (int j = 0; j < q * q; j++)
-				hn[j] = 0;
-			for (int j = 0; j < q; j++)
-				hn[j * q + j] = 1e-8 * n + lambda;
-			kh_chol(hn, q);
-		}
-		kh_chol_solve(hn, q, step);
-		/* Newton step, halved until the objective decreases; each trial
-		 * pass also yields the gradient and Hessian for the next step. */
-		double t = 1, fn = INFINITY;
-		for (int ls = 0; ls < 40; ls++) {
-			for (int j = 0; j < q; j++)
-				cand[j] = beta[j] - t * step[j];
-			fn = lr_eval(&c, n, lambda, cand, acc, gn, hn);
-			if (fn <= f)
-				break;
-			t *= 0.5;
-		}
-		if (!(fn <= f))
-			break; /* no decrease even for tiny steps: at the optimum */
-		double df = f - fn;
-		memcpy(beta, cand, sizeof(double) * q);
-		memcpy(g, gn, sizeof(double) * q);
-		memcpy(h, hn, sizeof(double) * q * q);
-		f = fn;
-		loss = acc[0];
-		if (df < 1e-15 * fabs(f)) {
-			m->converged = 1;
-			it++;
-			break;
-		}
+		free(Zs);
+		free(ys);
 	}
+	it += newton(Z, y, n, p, lambda, beta, h, &loss, &m->converged);
 	m->iterations = it;
 	m->loglik = -loss;
 	/* Standard errors from the inverse of the penalised Hessian. */
