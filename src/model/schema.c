@@ -20,7 +20,7 @@ static void column_decl(struct kh_db *db, struct kh_buf *sql, const struct kh_fi
 	kh_buf_addf(sql, "%s %s", f->name, db->ops->coltype(kh_field_coltype(f)));
 	if (!strcmp(f->name, "created_at") || !strcmp(f->name, "updated_at") || !strcmp(f->name, "version"))
 		kh_buf_adds(sql, " NOT NULL");
-	if (f->type == KH_T_REF)
+	if (f->type == KH_T_REF && !db->ops->add_reference)
 		kh_buf_addf(sql, " REFERENCES %s(id)", f->ref);
 }
 
@@ -115,6 +115,14 @@ static enum kh_err sync_entities(struct kh_db *db)
 	enum kh_err err = KH_OK;
 	for (int i = 0; !err && i < kh_nentities; i++)
 		err = sync_entity(db, kh_entities[i]);
+	/* Entities refer to each other in cycles (users and teams): an engine that
+	 * checks REFERENCES when a table is created gets its foreign keys once
+	 * every table exists. */
+	for (int i = 0; !err && db->ops->add_reference && i < kh_nentities; i++)
+		for (int k = 0; !err && k < kh_entities[i]->nfields; k++)
+			if (kh_entities[i]->fields[k].type == KH_T_REF)
+				err = db->ops->add_reference(db, kh_entities[i]->name, kh_entities[i]->fields[k].name,
+							     kh_entities[i]->fields[k].ref);
 	return err;
 }
 

@@ -76,6 +76,10 @@ struct kh_store_ops {
 	/* Dialect. */
 	const char *(*coltype)(enum kh_coltype t);
 	const char *pk_decl; /* the declaration of an integer primary key that numbers itself */
+	/* Adds the foreign key table.column -> ref(id) if it is not there yet. NULL
+	 * for an engine that takes REFERENCES to tables not yet created (SQLite):
+	 * the schema then declares them with the column. */
+	enum kh_err (*add_reference)(struct kh_db *db, const char *table, const char *column, const char *ref);
 
 	/* Full-text search over records' names, e-mails and phones. doc is the key
 	 * (entity code and id, see kh_search_doc); text the words to find it by;

@@ -64,7 +64,18 @@ start)
 			"-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off \
 			 -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c shared_buffers=64MB \
 			 -c log_min_messages=warning -c log_min_error_statement=panic" >/dev/null 2>&1; then
-			echo "postgresql://kehu@127.0.0.1:$port/postgres" >"$state/uri"
+			uri="postgresql://kehu@127.0.0.1:$port/postgres"
+			# Tests cross-check the API with SQL written for sqlite3: its
+			# group_concat() is given to every new database (via template1).
+			"$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "${uri%/postgres}/template1" -c "
+				CREATE FUNCTION group_concat_step(acc text, x text, sep text) RETURNS text
+				  LANGUAGE sql IMMUTABLE AS \$\$ SELECT CASE WHEN x IS NULL THEN acc WHEN acc IS NULL THEN x
+				  ELSE acc || sep || x END \$\$;
+				CREATE FUNCTION group_concat_step(acc text, x text) RETURNS text
+				  LANGUAGE sql IMMUTABLE AS \$\$ SELECT group_concat_step(acc, x, ',') \$\$;
+				CREATE AGGREGATE group_concat(text, text) (SFUNC = group_concat_step, STYPE = text);
+				CREATE AGGREGATE group_concat(text) (SFUNC = group_concat_step, STYPE = text);" >/dev/null
+			echo "$uri" >"$state/uri"
 			cat "$state/uri"
 			exit 0
 		fi

@@ -2,11 +2,12 @@
 // tests/api/lib/server.mjs starts gets a fresh database of its own on a private
 // cluster, so the same suite runs on both drivers.
 //
-// The cluster is the one named by KEHU_TEST_PG_URI (ctest starts one for the
-// whole run, see tests/pg/cluster.sh), or else one that this process starts on
-// first use in a temporary directory and stops when it exits.
+// The cluster is the one named by KEHU_TEST_PG_URI, or the one whose state
+// directory KEHU_TEST_PG_STATE names (ctest starts one for the whole run with
+// tests/pg/cluster.sh), or else one that this process starts on first use in a
+// temporary directory and stops when it exits.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +24,13 @@ export const usePg = ['1', 'true', 'yes'].includes(process.env.KEHU_TEST_PG ?? '
 // sqlite3's output format, so those tests run unchanged.
 if (usePg) process.env.PATH = `${join(root, 'tests/pg/bin')}:${process.env.PATH}`;
 
-let clusterUri = process.env.KEHU_TEST_PG_URI || null;
+function stateUri() {
+  const state = process.env.KEHU_TEST_PG_STATE;
+  if (!state) return null;
+  try { return readFileSync(join(state, 'uri'), 'utf8').trim() || null; } catch { return null; }
+}
+
+let clusterUri = process.env.KEHU_TEST_PG_URI || stateUri();
 
 function cluster() {
   if (clusterUri) return clusterUri;
