@@ -10,6 +10,8 @@
 #include "util/clock.h"
 #include "util/log.h"
 
+int kh_cmd_migrate_data(int argc, char **argv); /* cli/migrate_data.c */
+
 static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -18,6 +20,10 @@ static const struct command {
 	{"init", kh_cmd_init, "create a new database with an admin user"},
 	{"serve", kh_cmd_serve, "serve the API (and web UI) over HTTP"},
 	{"demo", kh_cmd_demo, "fill a database with realistic demo data"},
+	{"import", kh_cmd_import, "load records from a CSV or Excel file"},
+	{"export", kh_cmd_export, "write records to CSV, Excel or vCard"},
+	{"dedupe", kh_cmd_dedupe, "find and merge duplicate records"},
+	{"migrate-data", kh_cmd_migrate_data, "copy an SQLite database into a new PostgreSQL one, verified"},
 	{"version", kh_cmd_version, "print the version"},
 };
 #define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))

@@ -9,6 +9,9 @@ int kh_cmd_init(int argc, char **argv);
 int kh_cmd_serve(int argc, char **argv);
 int kh_cmd_demo(int argc, char **argv);
 int kh_cmd_version(int argc, char **argv);
+int kh_cmd_import(int argc, char **argv);
+int kh_cmd_export(int argc, char **argv);
+int kh_cmd_dedupe(int argc, char **argv);
 
 /* Opens the database at location and brings it to the current schema.
  * create: make a new database if there is none. Prints the reason and returns

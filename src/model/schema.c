@@ -188,6 +188,48 @@ static enum kh_err m5_preferences(struct kh_db *db)
 			  NULL, 0);
 }
 
+/* Import and export (src/domain/import.c, merge.c): import jobs with their
+ * error rows and uploaded files, the source systems' ids of imported records,
+ * and merges of duplicates with what undoing each needs. */
+static enum kh_err m300_import(struct kh_db *db)
+{
+	char imports[1024], errors[512], merges[512];
+	snprintf(imports, sizeof imports,
+		 "CREATE TABLE kh_imports (id %s, entity TEXT NOT NULL, status TEXT NOT NULL, source TEXT, "
+		 "format TEXT, fingerprint TEXT, options TEXT NOT NULL, columns TEXT, message TEXT, "
+		 "created_by INTEGER, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, heartbeat_at TEXT, "
+		 "finished_at TEXT, last_row INTEGER NOT NULL DEFAULT 0, rows_done INTEGER NOT NULL DEFAULT 0, "
+		 "created INTEGER NOT NULL DEFAULT 0, updated INTEGER NOT NULL DEFAULT 0, "
+		 "skipped INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0, "
+		 "bytes_done INTEGER NOT NULL DEFAULT 0, bytes_total INTEGER NOT NULL DEFAULT 0, "
+		 "indexes_dropped INTEGER NOT NULL DEFAULT 0)",
+		 db->ops->pk_decl);
+	snprintf(errors, sizeof errors,
+		 "CREATE TABLE kh_import_errors (id %s, import_id INTEGER NOT NULL REFERENCES kh_imports(id), "
+		 "row_number INTEGER NOT NULL, column_name TEXT, field TEXT, value TEXT, reason TEXT NOT NULL)",
+		 db->ops->pk_decl);
+	snprintf(merges, sizeof merges,
+		 "CREATE TABLE kh_merges (id %s, entity TEXT NOT NULL, winner_id INTEGER NOT NULL, "
+		 "losers TEXT NOT NULL, undo TEXT NOT NULL, created_by INTEGER, created_at TEXT NOT NULL, "
+		 "undone_by INTEGER, undone_at TEXT)",
+		 db->ops->pk_decl);
+	const char *const stmts[] = {
+		imports,
+		"CREATE INDEX ix_kh_imports_fingerprint ON kh_imports (fingerprint, status)",
+		errors,
+		"CREATE INDEX ix_kh_import_errors_job ON kh_import_errors (import_id, id)",
+		"CREATE TABLE kh_import_files (import_id INTEGER NOT NULL REFERENCES kh_imports(id), "
+		"seq INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (import_id, seq))",
+		"CREATE TABLE kh_external_ids (entity TEXT NOT NULL, external_id TEXT NOT NULL, "
+		"record_id INTEGER NOT NULL, PRIMARY KEY (entity, external_id))",
+		merges,
+		"CREATE TABLE kh_merged (entity TEXT NOT NULL, record_id INTEGER NOT NULL, merge_id INTEGER NOT NULL "
+		"REFERENCES kh_merges(id), winner_id INTEGER NOT NULL, PRIMARY KEY (entity, record_id, merge_id))",
+		NULL,
+	};
+	return exec_all(db, stmts);
+}
+
 /* Numbered migrations, applied once each in this order. Entity tables need none
  * (the schema sync follows the metadata); these are for Kehu's own tables and
  * for data changes. Numbers: core 1-99, sales and marketing 100-199, service
@@ -197,6 +239,30 @@ static enum kh_err m6_session_hardening(struct kh_db *db)
 	const char *const stmts[] = {
 		"ALTER TABLE kh_sessions ADD COLUMN last_seen_at TEXT",
 		"CREATE TABLE kh_throttle (key TEXT PRIMARY KEY, window_start TEXT NOT NULL, failures INTEGER NOT NULL)",
+		NULL,
+	};
+	return exec_all(db, stmts);
+}
+
+static enum kh_err m7_background(struct kh_db *db)
+{
+	char jobs[512], events[256];
+	snprintf(jobs, sizeof jobs,
+		 "CREATE TABLE kh_jobs (id %s, kind TEXT NOT NULL, status TEXT NOT NULL, run_at TEXT NOT NULL, "
+		 "payload TEXT NOT NULL, attempts INTEGER NOT NULL, last_error TEXT, dedupe_key TEXT UNIQUE, "
+		 "holder TEXT, created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT)",
+		 db->ops->pk_decl);
+	snprintf(events, sizeof events,
+		 "CREATE TABLE kh_events (id %s, at TEXT NOT NULL, user_id INTEGER NOT NULL, type TEXT NOT NULL, "
+		 "data TEXT NOT NULL)",
+		 db->ops->pk_decl);
+	const char *const stmts[] = {
+		jobs,
+		"CREATE INDEX ix_kh_jobs_due ON kh_jobs (status, run_at, id)",
+		events,
+		"CREATE INDEX ix_kh_events_at ON kh_events (at)",
+		"CREATE TABLE kh_consumer_offsets (name TEXT PRIMARY KEY, last_id INTEGER NOT NULL)",
+		"CREATE TABLE kh_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, until TEXT NOT NULL)",
 		NULL,
 	};
 	return exec_all(db, stmts);
@@ -221,7 +287,9 @@ static const struct migration {
 	{4, "search index", m4_search},
 	{5, "user preferences", m5_preferences},
 	{6, "session idle time and login throttling", m6_session_hardening},
+	{7, "background jobs, outbox consumers, live events, leases", m7_background},
 	{400, "built-in roles", m400_roles},
+	{300, "import jobs, external ids, merges", m300_import},
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
