@@ -37,6 +37,10 @@ PGconn *kh_pg_conn(struct kh_db *db);
 struct kh_buf *kh_pg_search_buffer(struct kh_db *db);
 enum kh_err kh_pg_fail(struct kh_db *db, const PGresult *res, const char *what);
 
+/* Appends s[0..n) to a line of COPY's text format: backslash, tab, newline
+ * and carriage return are escaped. */
+void kh_pg_copy_field(struct kh_buf *b, const char *s, size_t n);
+
 /* Sends every buffered search document (bulk loads) in one COPY. */
 enum kh_err kh_pg_search_flush(struct kh_db *db);
 

@@ -150,9 +150,7 @@ int kh_pg_query_tokens(const char *q, size_t n, struct kh_buf *out)
 	return tokenize(q, n, 1, out) > 0 ? 0 : -1;
 }
 
-/* Appends s to a COPY text-format field: backslash, tab, newline and carriage
- * return are escaped. */
-static void copy_field(struct kh_buf *b, const char *s, size_t n)
+void kh_pg_copy_field(struct kh_buf *b, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
@@ -205,9 +203,9 @@ enum kh_err kh_pg_search_put(struct kh_db *db, int64_t doc, const char *text, in
 		struct kh_buf *buf = kh_pg_search_buffer(db);
 		kh_buf_add_int(buf, doc);
 		kh_buf_addc(buf, '\t');
-		copy_field(buf, text, strlen(text));
+		kh_pg_copy_field(buf, text, strlen(text));
 		kh_buf_addc(buf, '\t');
-		copy_field(buf, tokens.data, tokens.len);
+		kh_pg_copy_field(buf, tokens.data, tokens.len);
 		kh_buf_addc(buf, '\n');
 		kh_buf_release(&tokens);
 		return buf->len > (8u << 20) ? kh_pg_search_flush(db) : buf->err;
