@@ -10,6 +10,8 @@
 #include "util/clock.h"
 #include "util/log.h"
 
+int kh_cmd_migrate_data(int argc, char **argv); /* cli/migrate_data.c */
+
 static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -21,6 +23,7 @@ static const struct command {
 	{"import", kh_cmd_import, "load records from a CSV or Excel file"},
 	{"export", kh_cmd_export, "write records to CSV, Excel or vCard"},
 	{"dedupe", kh_cmd_dedupe, "find and merge duplicate records"},
+	{"migrate-data", kh_cmd_migrate_data, "copy an SQLite database into a new PostgreSQL one, verified"},
 	{"version", kh_cmd_version, "print the version"},
 };
 #define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))
