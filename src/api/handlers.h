@@ -36,5 +36,6 @@ enum kh_err kh_api_audit(struct kh_req *r);
 enum kh_err kh_api_history(struct kh_req *r);
 enum kh_err kh_api_privacy_export(struct kh_req *r);
 enum kh_err kh_api_privacy_erase(struct kh_req *r);
+enum kh_err kh_api_events(struct kh_req *r);
 
 #endif

@@ -82,6 +82,7 @@ struct kh_req {
 	char etag[32];
 	const char *allow; /* for 405 */
 	int64_t retry_after; /* for 429 and 503: seconds */
+	void *custom;      /* a struct MHD_Response the handler built itself (streams) */
 	int file_fd;       /* >= 0: answer with this file (static files) instead of out */
 	uint64_t file_size;
 	int is_file; /* the answer is a file of the web UI (headers differ) */

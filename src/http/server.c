@@ -19,12 +19,16 @@
 #include "http/metrics.h"
 #include "http/request.h"
 #include "http/router.h"
+#include "http/sse.h"
+#include "domain/scheduler.h"
 #include "util/clock.h"
 #include "util/log.h"
 
 struct kh_server {
 	const struct kh_config *cfg;
 	struct MHD_Daemon *d;
+	struct kh_sse_hub *sse;
+	struct kh_scheduler *scheduler;
 	pthread_key_t db_key;
 	atomic_int inflight;
 	int port;
@@ -258,7 +262,11 @@ static enum MHD_Result respond(struct kh_req *r)
 	if (r->status == 204)
 		kh_buf_reset(&r->out);
 	struct MHD_Response *resp;
-	if (r->file_fd >= 0) {
+	if (r->custom && !r->ei.code) {
+		resp = r->custom;
+		r->custom = NULL;
+		MHD_add_response_header(resp, "X-Accel-Buffering", "no"); /* proxies must not hold events back */
+	} else if (r->file_fd >= 0) {
 		r->is_file = 1;
 		resp = MHD_create_response_from_fd64(r->file_size, r->file_fd); /* takes the fd */
 		r->file_fd = -1;
@@ -366,6 +374,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 	if (r->ctx.db)
 		kh_db_rollback(r->ctx.db); /* a handler that failed mid-transaction */
 	json_decref(r->json);
+	if (r->custom)
+		MHD_destroy_response(r->custom);
 	if (r->file_fd >= 0)
 		close(r->file_fd);
 	kh_buf_release(&r->body);
@@ -416,7 +426,8 @@ struct kh_server *kh_server_start(const struct kh_config *cfg, char *msg, size_t
 	}
 	s->cfg = cfg;
 	pthread_key_create(&s->db_key, close_thread_db);
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | (v6 ? MHD_USE_IPv6 : 0);
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME |
+			 (v6 ? MHD_USE_IPv6 : 0);
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
@@ -433,6 +444,13 @@ struct kh_server *kh_server_start(const struct kh_config *cfg, char *msg, size_t
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info ? info->port : 0;
+	/* Live events and background work: each with a connection of its own. */
+	s->sse = kh_sse_start(cfg->db, msg, msglen);
+	s->scheduler = s->sse ? kh_scheduler_start(cfg->db, msg, msglen) : NULL;
+	if (!s->sse || !s->scheduler) {
+		kh_server_stop(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -451,15 +469,24 @@ int kh_server_port(const struct kh_server *s)
 	return s->port;
 }
 
+struct kh_sse_hub *kh_server_sse(const struct kh_server *s)
+{
+	return s->sse;
+}
+
 void kh_server_stop(struct kh_server *s)
 {
 	if (!s)
 		return;
+	/* Event streams never finish by themselves: end them first. */
+	kh_sse_stop(s->sse);
+	s->sse = NULL;
 	MHD_quiesce_daemon(s->d);
 	/* Let requests in flight finish: up to 10 s, checked every 10 ms. */
 	for (int i = 0; i < 1000 && atomic_load(&s->inflight) > 0; i++)
 		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
 	MHD_stop_daemon(s->d); /* joins the workers; their connections close */
+	kh_scheduler_stop(s->scheduler);
 	pthread_key_delete(s->db_key);
 	free(s);
 }

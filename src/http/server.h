@@ -17,6 +17,8 @@ struct kh_server *kh_server_start(const struct kh_config *cfg, char *msg, size_t
 int kh_server_port(const struct kh_server *s);
 /* How long new login sessions last, in seconds. */
 long kh_server_session_ttl(const struct kh_server *s);
+/* The server's live-event hub (http/sse.h). */
+struct kh_sse_hub *kh_server_sse(const struct kh_server *s);
 /* Where the built web UI is. */
 const char *kh_server_web_root(const struct kh_server *s);
 /* Stops accepting, lets requests in flight finish (up to a few seconds), stops

@@ -244,6 +244,30 @@ static enum kh_err m6_session_hardening(struct kh_db *db)
 	return exec_all(db, stmts);
 }
 
+static enum kh_err m7_background(struct kh_db *db)
+{
+	char jobs[512], events[256];
+	snprintf(jobs, sizeof jobs,
+		 "CREATE TABLE kh_jobs (id %s, kind TEXT NOT NULL, status TEXT NOT NULL, run_at TEXT NOT NULL, "
+		 "payload TEXT NOT NULL, attempts INTEGER NOT NULL, last_error TEXT, dedupe_key TEXT UNIQUE, "
+		 "holder TEXT, created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT)",
+		 db->ops->pk_decl);
+	snprintf(events, sizeof events,
+		 "CREATE TABLE kh_events (id %s, at TEXT NOT NULL, user_id INTEGER NOT NULL, type TEXT NOT NULL, "
+		 "data TEXT NOT NULL)",
+		 db->ops->pk_decl);
+	const char *const stmts[] = {
+		jobs,
+		"CREATE INDEX ix_kh_jobs_due ON kh_jobs (status, run_at, id)",
+		events,
+		"CREATE INDEX ix_kh_events_at ON kh_events (at)",
+		"CREATE TABLE kh_consumer_offsets (name TEXT PRIMARY KEY, last_id INTEGER NOT NULL)",
+		"CREATE TABLE kh_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, until TEXT NOT NULL)",
+		NULL,
+	};
+	return exec_all(db, stmts);
+}
+
 /* Roles became data: the tables first (the sync is idempotent), then the
  * built-in roles, whose keys are the values users.role already holds. */
 static enum kh_err m400_roles(struct kh_db *db)
@@ -263,6 +287,7 @@ static const struct migration {
 	{4, "search index", m4_search},
 	{5, "user preferences", m5_preferences},
 	{6, "session idle time and login throttling", m6_session_hardening},
+	{7, "background jobs, outbox consumers, live events, leases", m7_background},
 	{400, "built-in roles", m400_roles},
 	{300, "import jobs, external ids, merges", m300_import},
 };

@@ -206,6 +206,32 @@ static int bind_all(sqlite3_stmt *st, const struct kh_val *p, int n, sqlite3_des
 	return rc;
 }
 
+/* Kehu's SQL writes parameters as $1, $2 like PostgreSQL, which binds them by
+ * number. SQLite reads "$1" as a *named* parameter and numbers names by first
+ * appearance, so "SET a = $2 WHERE b = $1" would bind backwards; its "?NNN"
+ * form binds by number. Rewrite $N to ?N outside quotes before preparing. */
+static char *number_params(const char *sql)
+{
+	size_t n = strlen(sql);
+	char *out = malloc(n + 1);
+	if (!out)
+		return NULL;
+	char quote = 0;
+	for (size_t i = 0; i <= n; i++) {
+		char c = sql[i];
+		if (quote) {
+			if (c == quote)
+				quote = 0;
+		} else if (c == '\'' || c == '"') {
+			quote = c;
+		} else if (c == '$' && sql[i + 1] >= '0' && sql[i + 1] <= '9') {
+			c = '?';
+		}
+		out[i] = c;
+	}
+	return out;
+}
+
 /* Finds or prepares the statement for sql. A statement already being stepped
  * (a nested query with the same text) gets a fresh, uncached copy. */
 static enum kh_err query(struct kh_db *base, const char *sql, const struct kh_val *p, int n, struct kh_rows **out,
@@ -228,7 +254,10 @@ static enum kh_err query(struct kh_db *base, const char *sql, const struct kh_va
 		rows = &slot->rows;
 	} else {
 		sqlite3_stmt *st;
-		int rc = sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+		char *numbered = number_params(sql);
+		int rc = numbered ? sqlite3_prepare_v3(db->h, numbered, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL)
+				  : SQLITE_NOMEM;
+		free(numbered);
 		if (rc != SQLITE_OK) {
 			kh_error("sqlite: prepare: %s in: %.300s", sqlite3_errmsg(db->h), sql);
 			return map_rc(db, rc);

@@ -3,8 +3,8 @@
  * A driver (sqlite.c today; pg.c for PostgreSQL) fills a struct kh_store_ops, the
  * way a VFS or an SQLite module does. Everything above this file speaks only
  * through it, with SQL that both engines accept:
- *   - parameters are written $1, $2, ... in the order they first appear
- *     (SQLite binds "$N" by order of appearance, PostgreSQL by number);
+ *   - parameters are written $1, $2, ... and bound by number (the SQLite
+ *     driver rewrites them to its ?N form), in any order, reused at will;
  *   - identifiers come only from entity metadata, values are always bound;
  *   - what cannot be written portably (column types, the primary key, full-text
  *     search, locking a write transaction) is a driver function here.

@@ -1,0 +1,16 @@
+/* The job kinds and outbox consumers of every module. A module adds its table
+ * here, one line each. */
+#include "domain/jobs.h"
+
+extern const struct kh_job_kind *const kh_core_jobs[];
+extern const struct kh_outbox_consumer *const kh_core_consumers[];
+
+const struct kh_job_kind *const *const kh_job_modules[] = {
+	kh_core_jobs,
+	NULL,
+};
+
+const struct kh_outbox_consumer *const *const kh_consumer_modules[] = {
+	kh_core_consumers,
+	NULL,
+};

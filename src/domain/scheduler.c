@@ -1,0 +1,114 @@
+#include "domain/scheduler.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "domain/jobs.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+#define LEASE_SECONDS 30
+#define TICK_MS 250
+
+struct kh_scheduler {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	int stop;
+	struct kh_db *db;
+	char holder[128];
+};
+
+static void *loop(void *arg)
+{
+	struct kh_scheduler *s = arg;
+	int64_t last_prune = 0;
+	pthread_mutex_lock(&s->lock);
+	while (!s->stop) {
+		pthread_mutex_unlock(&s->lock);
+		if (kh_lease_take(s->db, "scheduler", s->holder, LEASE_SECONDS)) {
+			kh_jobs_run_due(s->db, s->holder, 50);
+			kh_consumers_run(s->db, 500);
+			int64_t now = kh_now();
+			if (now - last_prune > 60 * 1000000LL) {
+				/* Daily housekeeping, queued once a day whichever server runs it. */
+				char day[KH_TIME_LEN], key[40];
+				kh_time_format(now, day);
+				snprintf(key, sizeof key, "core.prune:%.10s", day);
+				kh_job_enqueue(s->db, "core.prune", NULL, NULL, key);
+				char cut[KH_TIME_LEN];
+				kh_time_format(now - 3600 * 1000000LL, cut);
+				struct kh_val p = KH_VTEXT(cut);
+				kh_db_exec(s->db, "DELETE FROM kh_events WHERE at < $1", &p, 1);
+				last_prune = now;
+			}
+		}
+		pthread_mutex_lock(&s->lock);
+		if (s->stop)
+			break;
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += TICK_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&s->wake, &s->lock, &until);
+	}
+	pthread_mutex_unlock(&s->lock);
+	/* Hand the lease on at once rather than after it runs out. */
+	struct kh_val p = KH_VTEXT(s->holder);
+	kh_db_exec(s->db, "UPDATE kh_leases SET until = '1970-01-01T00:00:00.000Z' WHERE holder = $1", &p, 1);
+	return NULL;
+}
+
+struct kh_scheduler *kh_scheduler_start(const char *db_location, char *msg, size_t msglen)
+{
+	struct kh_scheduler *s = calloc(1, sizeof *s);
+	if (!s) {
+		snprintf(msg, msglen, "out of memory");
+		return NULL;
+	}
+	if (kh_db_open(db_location, 0, &s->db, msg, msglen)) {
+		free(s);
+		return NULL;
+	}
+	char host[64] = "host";
+	gethostname(host, sizeof host - 1);
+	snprintf(s->holder, sizeof s->holder, "%s:%d:%lld", host, (int)getpid(), (long long)(kh_now() % 1000000007));
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->wake, NULL);
+	if (pthread_create(&s->thread, NULL, loop, s)) {
+		snprintf(msg, msglen, "cannot start the scheduler thread");
+		kh_db_close(s->db);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void kh_scheduler_poke(struct kh_scheduler *s)
+{
+	pthread_mutex_lock(&s->lock);
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void kh_scheduler_stop(struct kh_scheduler *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->stop = 1;
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->thread, NULL);
+	pthread_cond_destroy(&s->wake);
+	pthread_mutex_destroy(&s->lock);
+	kh_db_close(s->db);
+	free(s);
+}

@@ -1,0 +1,21 @@
+/* Server-Sent Events: GET /api/v1/events streams live events to the logged-in
+ * user's browser. A tail thread reads new rows of kh_events (whichever server
+ * wrote them) every 100 ms and hands each to the connected clients it is for;
+ * a client with nothing to send is suspended (libmicrohttpd's suspend/resume),
+ * so an idle stream costs no thread and no polling. A comment line every 15 s
+ * keeps proxies from closing quiet streams. */
+#ifndef KH_SSE_H
+#define KH_SSE_H
+
+#include <stddef.h>
+
+struct kh_sse_hub;
+struct kh_req;
+
+struct kh_sse_hub *kh_sse_start(const char *db_location, char *msg, size_t msglen);
+/* Ends every stream (clients reconnect elsewhere) and stops the tail thread. */
+void kh_sse_stop(struct kh_sse_hub *hub);
+/* The number of connected streams (for metrics and tests). */
+int kh_sse_clients(struct kh_sse_hub *hub);
+
+#endif
