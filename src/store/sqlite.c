@@ -76,8 +76,9 @@ static enum kh_err map_rc(struct sq_db *db, int rc)
 		return KH_ECONFLICT;
 	case SQLITE_TOOBIG:
 		return KH_ETOOBIG;
+	case SQLITE_FULL: /* the transaction was rolled back: nothing was written */
+		return KH_ENOSPC;
 	case SQLITE_IOERR:
-	case SQLITE_FULL:
 		return KH_EIO;
 	default:
 		return KH_EDB;
