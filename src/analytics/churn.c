@@ -229,6 +229,12 @@ double kh_logreg_predict(const struct kh_logreg *m, const double *x)
 	return 1 / (1 + exp(-eta));
 }
 
+void kh_logreg_contrib(const struct kh_logreg *m, const double *x, double *contrib)
+{
+	for (int j = 0; j < m->p; j++)
+		contrib[j] = m->beta[j + 1] * (x[j] - m->mean[j]) / m->sd[j];
+}
+
 void kh_logreg_predict_all(const struct kh_logreg *m, const double *X, size_t n, double *prob)
 {
 	for (size_t i = 0; i < n; i++)

@@ -84,4 +84,11 @@ enum kh_err kh_churn_features(const struct kh_txns *t, size_t n_customers, int32
 			      int32_t horizon, const double *extra, int n_extra, double *X,
 			      uint8_t *label, uint8_t *eligible);
 
+/* Why a customer's risk is what it is: contrib[j] = beta_j * z_j, feature j's
+ * share of the log-odds of x (p features in original units) against the
+ * average customer of the training rows (z_j the standardised feature). A
+ * positive contribution raises the risk. Summed with the intercept it gives
+ * the log-odds, so the contributions explain the prediction exactly. */
+void kh_logreg_contrib(const struct kh_logreg *m, const double *x, double *contrib);
+
 #endif

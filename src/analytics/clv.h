@@ -123,4 +123,12 @@ enum kh_err kh_clv_compute(const struct kh_bgnbd *bg, const struct kh_gamma_gamm
 			   const double *T, const double *m_x, size_t n, double *clv,
 			   double *p_alive, double *expected, double *spend);
 
+/* The same from Pareto/NBD as the purchase model (its P(alive) and
+ * conditional expectation), for comparing the two models customer by customer.
+ * Needs s != 1 (kh_pnbd_expected); KH_EINVAL otherwise or for bad options. */
+enum kh_err kh_clv_compute_pnbd(const struct kh_pnbd *pn, const struct kh_gamma_gamma *gg,
+				const struct kh_clv_opts *o, const uint32_t *x, const double *t_x,
+				const double *T, const double *m_x, size_t n, double *clv,
+				double *p_alive, double *expected, double *spend);
+
 #endif
