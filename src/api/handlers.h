@@ -37,5 +37,14 @@ enum kh_err kh_api_history(struct kh_req *r);
 enum kh_err kh_api_privacy_export(struct kh_req *r);
 enum kh_err kh_api_privacy_erase(struct kh_req *r);
 enum kh_err kh_api_events(struct kh_req *r);
+/* Import, export and duplicates (api/imports.c, exports.c, dedupe.c). */
+enum kh_err kh_api_import_create(struct kh_req *r);
+enum kh_err kh_api_import_get(struct kh_req *r);
+enum kh_err kh_api_import_errors(struct kh_req *r);
+enum kh_err kh_api_export(struct kh_req *r);
+enum kh_err kh_api_dedupe_scan(struct kh_req *r);
+enum kh_err kh_api_merge_create(struct kh_req *r);
+enum kh_err kh_api_merge_get(struct kh_req *r);
+enum kh_err kh_api_merge_undo(struct kh_req *r);
 
 #endif

@@ -4,9 +4,11 @@
 
 extern const struct kh_job_kind *const kh_core_jobs[];
 extern const struct kh_outbox_consumer *const kh_core_consumers[];
+extern const struct kh_job_kind *const kh_import_jobs[];
 
 const struct kh_job_kind *const *const kh_job_modules[] = {
 	kh_core_jobs,
+	kh_import_jobs,
 	NULL,
 };
 

@@ -38,6 +38,10 @@ enum kh_route_flag {
 	KH_R_BIGBODY = 1 << 9, /* takes bodies up to the import limit (files) */
 };
 
+/* The import limit: the largest body a KH_R_BIGBODY route takes (an uploaded
+ * CSV or Excel file; the upload is kept in memory until it is stored). */
+#define KH_MAX_UPLOAD (256L << 20)
+
 struct kh_req;
 typedef enum kh_err (*kh_handler)(struct kh_req *r);
 

@@ -211,6 +211,9 @@ static enum kh_err run(struct kh_server *s, struct kh_req *r)
 			return kh_req_fail(r, KH_EMEDIA, "send the body as Content-Type: application/json");
 		if ((err = kh_json_parse_object(r->body.data, r->body.len, &r->json, &r->ei)))
 			return err;
+	} else if (rt->flags & KH_R_BIGBODY) {
+		if (r->too_big) /* the handler reads the raw body (multipart/form-data) */
+			return kh_req_fail(r, KH_ETOOBIG, "the body is larger than %ld bytes", KH_MAX_UPLOAD);
 	} else if (r->body.len || r->too_big) {
 		return kh_req_fail(r, KH_EINVAL, "this route takes no request body");
 	}
@@ -317,6 +320,8 @@ static struct kh_req *req_new(struct kh_server *s, struct MHD_Connection *c, con
 	r->address = kh_arena_strdup(&r->arena, addr);
 	int mismatch;
 	r->route = kh_route_match(r, url, &mismatch);
+	if (r->route >= 0 && (kh_routes[r->route].flags & KH_R_BIGBODY))
+		r->body.max = KH_MAX_UPLOAD;
 	if (r->route < 0) {
 		if (mismatch)
 			kh_req_fail(r, KH_EMETHOD, "%s is not allowed on %s", method, url);
