@@ -11,6 +11,8 @@
 #include "util/log.h"
 
 int kh_cmd_migrate_data(int argc, char **argv); /* cli/migrate_data.c */
+int kh_cmd_backup(int argc, char **argv);       /* cli/backup.c */
+int kh_cmd_restore(int argc, char **argv);      /* cli/backup.c */
 
 static const struct command {
 	const char *name;
@@ -24,6 +26,8 @@ static const struct command {
 	{"export", kh_cmd_export, "write records to CSV, Excel or vCard"},
 	{"dedupe", kh_cmd_dedupe, "find and merge duplicate records"},
 	{"migrate-data", kh_cmd_migrate_data, "copy an SQLite database into a new PostgreSQL one, verified"},
+	{"backup", kh_cmd_backup, "copy a consistent snapshot of a live database to a file"},
+	{"restore", kh_cmd_restore, "replace a database with a backup (the server stopped)"},
 	{"version", kh_cmd_version, "print the version"},
 };
 #define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))

@@ -495,6 +495,140 @@ static enum kh_err sq_scrub(struct kh_db *base, int on)
 						      : "PRAGMA secure_delete=OFF; PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
+/* ---- backup and restore ---- */
+
+#define COPY_STEP_PAGES 1024 /* 4 MB of 4 KB pages between progress reports */
+
+static int read_int(sqlite3 *h, const char *sql, int *out)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(h, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		*out = sqlite3_column_int(st, 0);
+	int frc = sqlite3_finalize(st);
+	return rc ? rc : frc;
+}
+
+/* Opens the file on the other side of a backup or restore: a Kehu database,
+ * or (if empty is allowed: a backup's new destination) an empty one, never
+ * another application's. */
+static int open_other(const char *path, int flags, int empty_ok, sqlite3 **out, char *msg, size_t msglen)
+{
+	int app_id = 0, ntables = 0;
+	int rc = sqlite3_open_v2(path, out, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_extended_result_codes(*out, 1);
+		sqlite3_busy_timeout(*out, 5000);
+		rc = read_int(*out, "PRAGMA application_id", &app_id);
+	}
+	if (rc == SQLITE_OK)
+		rc = read_int(*out, "SELECT count(*) FROM sqlite_schema", &ntables);
+	if (rc != SQLITE_OK)
+		snprintf(msg, msglen, "%s: %s", path, *out ? sqlite3_errmsg(*out) : sqlite3_errstr(rc));
+	else if (app_id != KEHU_APPLICATION_ID && (ntables > 0 || !empty_ok))
+		snprintf(msg, msglen, "%s is not a Kehu database; Kehu will not touch it", path), rc = SQLITE_NOTADB;
+	return rc;
+}
+
+/* Takes a connection out of WAL mode, which SQLite allows only when no other
+ * connection has the database open: that is how a copy refuses to overwrite a
+ * database a running server is using. Out of WAL mode the copy replaces the
+ * contents in one rollback-journal transaction, so a crash half-way through
+ * leaves them as they were. */
+static int claim(sqlite3 *h, const char *path, char *msg, size_t msglen)
+{
+	int rc = sqlite3_exec(h, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
+	if ((rc & 0xff) == SQLITE_BUSY)
+		snprintf(msg, msglen, "%s is in use (by a running kehu serve?); it must not be open while it is replaced", path);
+	else if (rc != SQLITE_OK)
+		snprintf(msg, msglen, "%s: %s", path, sqlite3_errmsg(h));
+	return rc;
+}
+
+static int copy_pages(sqlite3 *to, sqlite3 *from, kh_progress_fn progress, void *cls)
+{
+	sqlite3_backup *b = sqlite3_backup_init(to, "main", from, "main");
+	if (!b)
+		return sqlite3_errcode(to);
+	int rc;
+	do {
+		/* A busy destination has had its busy timeout already. */
+		rc = sqlite3_backup_step(b, COPY_STEP_PAGES);
+		if (progress && (rc == SQLITE_OK || rc == SQLITE_DONE))
+			progress(cls, sqlite3_backup_pagecount(b) - sqlite3_backup_remaining(b), sqlite3_backup_pagecount(b));
+	} while (rc == SQLITE_OK);
+	int frc = sqlite3_backup_finish(b);
+	return rc == SQLITE_DONE ? frc : rc;
+}
+
+static enum kh_err sq_backup(struct kh_db *base, const char *path, kh_progress_fn progress, void *cls, char *msg,
+			     size_t msglen)
+{
+	struct sq_db *db = (struct sq_db *)base;
+	sqlite3 *to = NULL;
+	int rc = open_other(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 1, &to, msg, msglen);
+	if (rc == SQLITE_OK)
+		rc = claim(to, path, msg, msglen);
+	if (rc != SQLITE_OK)
+		goto out;
+	/* One read transaction for the whole copy: every step reads the same
+	 * snapshot while writers carry on (WAL). Without it, a write between two
+	 * steps restarts the copy, which under steady writes might never end. */
+	rc = sqlite3_exec(db->h, "BEGIN; SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = copy_pages(to, db->h, progress, cls);
+	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL); /* it only read */
+	/* The copied header says WAL, as the source's does; a backup is better one
+	 * self-contained file. */
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(to, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		snprintf(msg, msglen, "%s: %s", path, sqlite3_errmsg(to));
+out:
+	sqlite3_close(to);
+	return rc == SQLITE_NOTADB ? KH_EINVAL : map_rc(db, rc);
+}
+
+static enum kh_err sq_restore(struct kh_db *base, const char *path, kh_progress_fn progress, void *cls, char *msg,
+			      size_t msglen)
+{
+	struct sq_db *db = (struct sq_db *)base;
+	sqlite3 *from = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = open_other(path, SQLITE_OPEN_READONLY, 0, &from, msg, msglen);
+	if (rc != SQLITE_OK)
+		goto out;
+	/* A damaged backup must not replace a database that may be fine. */
+	rc = sqlite3_prepare_v2(from, "PRAGMA integrity_check(1)", -1, &st, NULL);
+	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+	    strcmp((const char *)sqlite3_column_text(st, 0), "ok")) {
+		snprintf(msg, msglen, "%s fails its integrity check (%s); nothing was restored", path,
+			 (const char *)sqlite3_column_text(st, 0));
+		rc = SQLITE_CORRUPT;
+		goto out;
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_finalize(st);
+	st = NULL;
+	if (rc != SQLITE_OK) {
+		snprintf(msg, msglen, "%s: %s", path, sqlite3_errmsg(from));
+		goto out;
+	}
+	if ((rc = claim(db->h, sqlite3_db_filename(db->h, "main"), msg, msglen)) != SQLITE_OK)
+		goto out;
+	rc = copy_pages(db->h, from, progress, cls);
+	if (rc != SQLITE_OK)
+		snprintf(msg, msglen, "cannot restore %s: %s; the database is as it was", path, sqlite3_errmsg(db->h));
+	if (sqlite3_exec(db->h, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK && rc == SQLITE_OK) {
+		snprintf(msg, msglen, "restored, but cannot return to WAL mode: %s", sqlite3_errmsg(db->h));
+		rc = SQLITE_ERROR;
+	}
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(from);
+	return rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT ? KH_EINVAL : map_rc(db, rc);
+}
+
 static void sq_global_init(void)
 {
 	/* Memory statistics take a global mutex on every allocation; Kehu never
@@ -528,5 +662,7 @@ const struct kh_store_ops kh_sqlite_ops = {
 	.prepare_schema = sq_prepare_schema,
 	.bulk = sq_bulk,
 	.scrub = sq_scrub,
+	.backup = sq_backup,
+	.restore = sq_restore,
 	.global_init = sq_global_init,
 };

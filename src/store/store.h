@@ -43,6 +43,9 @@ struct kh_rows;
 
 enum kh_tx { KH_TX_READ, KH_TX_WRITE };
 
+/* Told how far a long copy has come: done of total units (pages). */
+typedef void (*kh_progress_fn)(void *cls, int64_t done, int64_t total);
+
 /* Column kinds the schema asks a driver to name in its own dialect. */
 enum kh_coltype { KH_COL_INT, KH_COL_TEXT, KH_COL_REAL };
 
@@ -99,6 +102,18 @@ struct kh_store_ops {
 	 * the way back (0) the write-ahead log is emptied, so erased personal data
 	 * does not linger in free pages or old log frames. */
 	enum kh_err (*scrub)(struct kh_db *db, int on);
+	/* Backup: copies one consistent snapshot of db, taken while others keep
+	 * writing, into the database file at path (created, or replaced in one
+	 * transaction if it is an earlier backup). Restore: replaces db's contents
+	 * with those of the backup at path in one transaction, after checking that
+	 * it is a Kehu database that passes an integrity check, and refuses while
+	 * another process has db open. progress (may be NULL) hears the pages
+	 * done of the total as the copy goes. Both NULL for an engine with its own
+	 * tools (PostgreSQL: pg_dump and pg_restore). */
+	enum kh_err (*backup)(struct kh_db *db, const char *path, kh_progress_fn progress, void *cls, char *msg,
+			      size_t msglen);
+	enum kh_err (*restore)(struct kh_db *db, const char *path, kh_progress_fn progress, void *cls, char *msg,
+			       size_t msglen);
 	/* Process-wide set-up, before any connection is opened. */
 	void (*global_init)(void);
 };
