@@ -90,6 +90,7 @@ enum kh_err kh_record_list(struct kh_ctx *ctx, const struct kh_list_query *q, st
 		return kh_errinfo_set(ctx->ei, err, "cannot list %s", q->e->name);
 	}
 	int rc, count = 0;
+	kh_buf_grow(w->b, (size_t)q->limit * 1024); /* one allocation for a typical page */
 	kh_jw_obj(w);
 	kh_jw_key(w, "data");
 	kh_jw_arr(w);

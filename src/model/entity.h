@@ -58,6 +58,9 @@ struct kh_field {
 	const char *ref;                 /* KH_T_REF: the entity referred to */
 	const char *def;                 /* default on create, as text ("CNY", "0", "open") */
 	const char *label_en, *label_zh; /* for forms, lists and error messages */
+	/* Filled in by kh_model_init(): the JSON key with its quotes and colon. */
+	const char *json_key;
+	size_t json_key_len;
 };
 
 struct kh_entity;

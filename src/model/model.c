@@ -40,6 +40,13 @@ static int init_entity(struct kh_entity *e, int index)
 	f[0] = sys_id;
 	memcpy(f + 1, e->own_fields, (size_t)nown * sizeof *f);
 	memcpy(f + 1 + nown, sys_tail, sizeof sys_tail);
+	for (int i = 0; i < nown + 1 + NTAIL; i++) {
+		char *key = malloc(strlen(f[i].name) + 4);
+		if (!key)
+			return -1;
+		f[i].json_key_len = (size_t)snprintf(key, strlen(f[i].name) + 4, "\"%s\":", f[i].name);
+		f[i].json_key = key;
+	}
 	e->index = index;
 	e->fields = f;
 	e->nfields = nown + 1 + NTAIL;
@@ -135,6 +142,8 @@ void kh_model_free(void)
 {
 	for (int i = 0; i < kh_nentities; i++) {
 		struct kh_entity *e = kh_entity_table[i];
+		for (int j = 0; j < e->nfields; j++)
+			free((void *)e->fields[j].json_key);
 		free((void *)e->fields);
 		free(e->select_sql);
 		free(e->insert_sql);

@@ -62,7 +62,7 @@ enum kh_err kh_buf_grow(struct kh_buf *b, size_t n)
 	return KH_OK;
 }
 
-enum kh_err kh_buf_add(struct kh_buf *b, const void *p, size_t n)
+enum kh_err kh_buf_add_slow(struct kh_buf *b, const void *p, size_t n)
 {
 	if (kh_buf_grow(b, n))
 		return b->err;
@@ -76,11 +76,6 @@ enum kh_err kh_buf_add(struct kh_buf *b, const void *p, size_t n)
 enum kh_err kh_buf_adds(struct kh_buf *b, const char *s)
 {
 	return kh_buf_add(b, s, strlen(s));
-}
-
-enum kh_err kh_buf_addc(struct kh_buf *b, char c)
-{
-	return kh_buf_add(b, &c, 1);
 }
 
 enum kh_err kh_buf_vaddf(struct kh_buf *b, const char *fmt, va_list ap)

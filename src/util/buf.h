@@ -33,9 +33,32 @@ void kh_buf_reset(struct kh_buf *b);
 /* Makes room for n more bytes. */
 enum kh_err kh_buf_grow(struct kh_buf *b, size_t n);
 
-enum kh_err kh_buf_add(struct kh_buf *b, const void *p, size_t n);
+enum kh_err kh_buf_add_slow(struct kh_buf *b, const void *p, size_t n);
+
+/* Appends n bytes. Inline, because JSON output calls it for every token: when
+ * the bytes fit, it is a copy and no call. */
+static inline enum kh_err kh_buf_add(struct kh_buf *b, const void *p, size_t n)
+{
+	if (b->len + n < b->cap && !b->err && (!b->max || b->len + n <= b->max)) {
+		__builtin_memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return KH_OK;
+	}
+	return kh_buf_add_slow(b, p, n);
+}
+
+static inline enum kh_err kh_buf_addc(struct kh_buf *b, char c)
+{
+	if (b->len + 1 < b->cap && !b->err && (!b->max || b->len < b->max)) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return KH_OK;
+	}
+	return kh_buf_add_slow(b, &c, 1);
+}
+
 enum kh_err kh_buf_adds(struct kh_buf *b, const char *s);
-enum kh_err kh_buf_addc(struct kh_buf *b, char c);
 enum kh_err kh_buf_addf(struct kh_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 enum kh_err kh_buf_vaddf(struct kh_buf *b, const char *fmt, va_list ap);

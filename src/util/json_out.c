@@ -13,7 +13,7 @@ void kh_jw_init(struct kh_jw *w, struct kh_buf *b)
 }
 
 /* Writes the separator that must come before a value or key at this level. */
-static void sep(struct kh_jw *w)
+void kh_jw_sep(struct kh_jw *w)
 {
 	if (w->after_key) {
 		w->after_key = 0;
@@ -30,7 +30,7 @@ static void sep(struct kh_jw *w)
 
 static void jw_open(struct kh_jw *w, char c)
 {
-	sep(w);
+	kh_jw_sep(w);
 	kh_buf_addc(w->b, c);
 	if (w->depth >= KH_JW_MAX_DEPTH) {
 		w->b->err = KH_EINTERNAL;
@@ -59,9 +59,10 @@ void kh_jw_arr_end(struct kh_jw *w) { jw_close(w, ']'); }
 void kh_json_quote(struct kh_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
+	/* Room for the common case (nothing to escape) in one step; escapes grow it. */
 	if (kh_buf_grow(b, n + 2))
 		return;
-	kh_buf_addc(b, '"');
+	b->data[b->len++] = '"';
 	size_t run = 0; /* start of the pending run of bytes that need no escape */
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -87,15 +88,22 @@ void kh_json_quote(struct kh_buf *b, const char *s, size_t n)
 
 void kh_jw_key(struct kh_jw *w, const char *key)
 {
-	sep(w);
+	kh_jw_sep(w);
 	kh_json_quote(w->b, key, strlen(key));
 	kh_buf_addc(w->b, ':');
 	w->after_key = 1;
 }
 
+void kh_jw_key_raw(struct kh_jw *w, const char *quoted, size_t n)
+{
+	kh_jw_sep(w);
+	kh_buf_add(w->b, quoted, n);
+	w->after_key = 1;
+}
+
 void kh_jw_strn(struct kh_jw *w, const char *s, size_t n)
 {
-	sep(w);
+	kh_jw_sep(w);
 	kh_json_quote(w->b, s, n);
 }
 
@@ -110,15 +118,14 @@ void kh_jw_str(struct kh_jw *w, const char *s)
 
 void kh_jw_int(struct kh_jw *w, int64_t v)
 {
-	sep(w);
+	kh_jw_sep(w);
 	kh_buf_add_int(w->b, v);
 }
 
-void kh_jw_double(struct kh_jw *w, double v)
+void kh_json_double(struct kh_buf *b, double v)
 {
-	sep(w);
 	if (!isfinite(v)) { /* JSON has no NaN or infinity */
-		kh_buf_add(w->b, "null", 4);
+		kh_buf_add(b, "null", 4);
 		return;
 	}
 	/* %.17g round-trips every double; shorter forms are tried first so that
@@ -130,12 +137,18 @@ void kh_jw_double(struct kh_jw *w, double v)
 		if (sscanf(tmp, "%lg", &back) == 1 && back == v)
 			break;
 	}
-	kh_buf_adds(w->b, tmp);
+	kh_buf_adds(b, tmp);
+}
+
+void kh_jw_double(struct kh_jw *w, double v)
+{
+	kh_jw_sep(w);
+	kh_json_double(w->b, v);
 }
 
 void kh_jw_bool(struct kh_jw *w, int v)
 {
-	sep(w);
+	kh_jw_sep(w);
 	if (v)
 		kh_buf_add(w->b, "true", 4);
 	else
@@ -144,12 +157,12 @@ void kh_jw_bool(struct kh_jw *w, int v)
 
 void kh_jw_null(struct kh_jw *w)
 {
-	sep(w);
+	kh_jw_sep(w);
 	kh_buf_add(w->b, "null", 4);
 }
 
 void kh_jw_raw(struct kh_jw *w, const char *json, size_t n)
 {
-	sep(w);
+	kh_jw_sep(w);
 	kh_buf_add(w->b, json, n);
 }

@@ -23,11 +23,17 @@ struct kh_jw {
 };
 
 void kh_jw_init(struct kh_jw *w, struct kh_buf *b);
+/* Writes the comma (or nothing) due before the next value; for callers that
+ * then write the value's bytes themselves. */
+void kh_jw_sep(struct kh_jw *w);
 void kh_jw_obj(struct kh_jw *w);
 void kh_jw_obj_end(struct kh_jw *w);
 void kh_jw_arr(struct kh_jw *w);
 void kh_jw_arr_end(struct kh_jw *w);
 void kh_jw_key(struct kh_jw *w, const char *key);
+/* A key already quoted and followed by its colon ("\"name\":"), as metadata
+ * prepares them once for every field. */
+void kh_jw_key_raw(struct kh_jw *w, const char *quoted, size_t n);
 void kh_jw_str(struct kh_jw *w, const char *s);
 void kh_jw_strn(struct kh_jw *w, const char *s, size_t n);
 void kh_jw_int(struct kh_jw *w, int64_t v);
@@ -39,5 +45,7 @@ void kh_jw_raw(struct kh_jw *w, const char *json, size_t n);
 
 /* Appends s as a quoted, escaped JSON string to b (no separators). */
 void kh_json_quote(struct kh_buf *b, const char *s, size_t n);
+/* Appends a number in its shortest exact form (null for NaN and infinities). */
+void kh_json_double(struct kh_buf *b, double v);
 
 #endif
