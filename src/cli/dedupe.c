@@ -47,7 +47,7 @@ static void print_clusters(struct kh_db *db, const struct kh_entity *e, json_t *
 	size_t i;
 	json_t *c;
 	json_array_foreach(json_object_get(j, "data"), i, c) {
-		printf("%.3f ", json_real_value(json_object_get(c, "score")));
+		printf("%.3f ", json_number_value(json_object_get(c, "score")));
 		size_t k;
 		json_t *id;
 		json_array_foreach(json_object_get(c, "ids"), k, id) {

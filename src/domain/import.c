@@ -1397,6 +1397,12 @@ enum kh_err kh_import_run(struct kh_ctx *ctx, int64_t job, struct kh_src src, kh
 	struct kh_row row;
 	int rc = 0, bulk_on = 0;
 	char columns_done = 0;
+	/* Rows per transaction. KEHU_IMPORT_BATCH changes it, for tests that need
+	 * a crash between batches of a small file. */
+	const char *env = getenv("KEHU_IMPORT_BATCH");
+	long batch = env ? strtol(env, NULL, 10) : BATCH_ROWS;
+	if (batch < 1 || batch > 10000000)
+		batch = BATCH_ROWS;
 	enum kh_err err = job_load(&r);
 	if (!err)
 		err = open_table(&r, src, &t, &peek);
@@ -1452,7 +1458,7 @@ enum kh_err kh_import_run(struct kh_ctx *ctx, int64_t job, struct kh_src src, kh
 		err = process_row(&r, &row);
 		r.st.last_row = row.num;
 		r.st.bytes_done = t->bytes_read;
-		if (!err && ++r.batch_rows >= BATCH_ROWS)
+		if (!err && ++r.batch_rows >= batch)
 			err = batch_commit(&r);
 		if (progress && (r.st.last_row & 1023) == 0)
 			progress(cls, &r.st);
