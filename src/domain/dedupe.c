@@ -388,7 +388,8 @@ enum kh_err kh_dedupe_scan(struct kh_ctx *ctx, const struct kh_entity *e, const 
 	}
 	if (progress)
 		progress(cls, "blocking", 0, (int64_t)nk);
-	qsort(keys, nk, sizeof *keys, cmp_bkey);
+	if (nk > 1)
+		qsort(keys, nk, sizeof *keys, cmp_bkey);
 	for (size_t i = 0; i < nk;) {
 		size_t j = i + 1;
 		while (j < nk && keys[j].key == keys[i].key)
@@ -404,7 +405,8 @@ enum kh_err kh_dedupe_scan(struct kh_ctx *ctx, const struct kh_entity *e, const 
 	}
 	free(keys);
 	/* The same pair found through several keys counts once. */
-	qsort(d->pairs, d->npairs, sizeof *d->pairs, cmp_pair);
+	if (d->npairs > 1)
+		qsort(d->pairs, d->npairs, sizeof *d->pairs, cmp_pair);
 	size_t w = 0;
 	for (size_t i = 0; i < d->npairs; i++)
 		if (!w || d->pairs[i].a != d->pairs[w - 1].a || d->pairs[i].b != d->pairs[w - 1].b)
@@ -434,7 +436,7 @@ enum kh_err kh_dedupe_scan(struct kh_ctx *ctx, const struct kh_entity *e, const 
 	struct bkey *mk = malloc((nm + 1) * sizeof *mk);
 	for (size_t i = 0; mk && i < nm; i++)
 		mk[i] = (struct bkey){find(parent, d->members[i]), d->members[i]};
-	if (mk)
+	if (mk && nm > 1)
 		qsort(mk, nm, sizeof *mk, cmp_bkey);
 	size_t u = 0;
 	for (size_t i = 0; mk && i < nm; i++)

@@ -125,7 +125,7 @@ enum kh_err kh_merge(struct kh_ctx *ctx, const struct kh_entity *e, int64_t winn
 	kh_jw_obj(&uw);
 	kh_jw_key(&uw, "winner");
 	kh_jw_obj(&uw); /* the winner's values before, for undo */
-	for (int fi = 0; fi < e->nfields; fi++)
+	for (int fi = 0; !err && fi < e->nfields; fi++)
 		if (patch.set[fi]) {
 			kh_jw_key(&uw, e->fields[fi].name);
 			val_json(&uw, &e->fields[fi], &win.v[fi]);
