@@ -19,7 +19,7 @@ static const struct {
 	[KH_ERATE] = {"rate_limited", "too many requests", 429},
 	[KH_ENOMEM] = {"out_of_memory", "out of memory", 500},
 	[KH_EDB] = {"database_error", "database error", 500},
-	[KH_EIO] = {"io_error", "input/output error", 500},
+	[KH_EIO] = {"io_error", "the server's storage failed (input/output error); try again later", 503},
 	[KH_ENOSPC] = {"insufficient_storage", "the server's disk is full; nothing was written, try again later", 507},
 	[KH_EBUSY] = {"unavailable", "the server is busy; try again", 503},
 	[KH_EINTERNAL] = {"internal_error", "internal error", 500},

@@ -22,7 +22,7 @@ enum kh_err {
 	KH_ERATE,       /* 429 rate_limited */
 	KH_ENOMEM,      /* 500 out_of_memory */
 	KH_EDB,         /* 500 database_error */
-	KH_EIO,         /* 500 io_error: files, sockets */
+	KH_EIO,         /* 503 io_error: files, sockets, the database's disk (a server fault that may pass) */
 	KH_ENOSPC,      /* 507 insufficient_storage: the disk is full; nothing was written */
 	KH_EBUSY,       /* 503 unavailable: database locked past the timeout, shutting down */
 	KH_EINTERNAL,   /* 500 internal_error: a bug; logged */
