@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The import benchmark: N generated contacts (bench/import/gen_contacts.py, Chinese
+# headers, phones written several ways) loaded by `kehu import --key email` into
+# an empty database, next to the reference measured in the same run: sqlite3's
+# .import of the same file into a bare table (no validation, no keys, no
+# indexes, no search). Prints a Markdown table for docs/BENCHMARKS.md.
+#
+#   bench/import/run.sh [--rows 1000000]
+# The data is generated under $TMPDIR (default /tmp) and removed afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+ROWS=1000000
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rows) ROWS=$2; shift 2 ;;
+    *) echo "usage: bench/import/run.sh [--rows N]" >&2; exit 2 ;;
+  esac
+done
+BUILD=${KEHU_BENCH_BUILD:-$ROOT/build/release}
+if [ -z "${KEHU_BENCH_BUILD:-}" ]; then
+  cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build "$BUILD" -j 2 --target kehu >/dev/null
+fi
+KEHU=$BUILD/kehu
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/kehu-bench-import.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+
+python3 bench/import/gen_contacts.py "$ROWS" "$WORK/contacts.csv"
+SIZE=$(du -m "$WORK/contacts.csv" | cut -f1)
+cat "$WORK/contacts.csv" >/dev/null # warm the page cache for both
+
+t0=$(now)
+sqlite3 "$WORK/ref.db" ".mode csv" ".import $WORK/contacts.csv contacts"
+t1=$(now)
+REF=$(secs "$t0" "$t1")
+
+KEHU_ADMIN_PASSWORD=bench-password "$KEHU" init --db "$WORK/kehu.db" >/dev/null
+t0=$(now)
+"$KEHU" import contacts "$WORK/contacts.csv" --db "$WORK/kehu.db" --key email --dry-run >/dev/null
+t1=$(now)
+DRY=$(secs "$t0" "$t1")
+t0=$(now)
+KEHU_LOG=debug /usr/bin/time -f "%M" -o "$WORK/rss" "$KEHU" import contacts "$WORK/contacts.csv" --db "$WORK/kehu.db" \
+  --key email >"$WORK/out" 2>"$WORK/log"
+t1=$(now)
+KEHU_S=$(secs "$t0" "$t1")
+RSS=$(( $(cat "$WORK/rss") / 1024 ))
+INDEXES=$(grep -o 'indexes [0-9.]* s' "$WORK/log" | grep -o '[0-9.]*' || echo "?")
+SEARCH=$(grep -o 'search index [0-9.]* s' "$WORK/log" | grep -o '[0-9.]*' || echo "?")
+COUNT=$(sqlite3 "$WORK/kehu.db" "SELECT count(*) FROM contacts")
+FOUND=$(sqlite3 "$WORK/kehu.db" "SELECT count(*) FROM kh_search WHERE kh_search MATCH '\"u${ROWS%?}\"'" 2>/dev/null || echo "?")
+[ "$COUNT" = "$ROWS" ] || { echo "expected $ROWS contacts, found $COUNT" >&2; cat "$WORK/out" "$WORK/log" >&2; exit 1; }
+
+echo "| contacts | CSV | sqlite3 .import (reference) | kehu import --dry-run (read, convert, validate, keys) | kehu import --key email | ratio to reference | rows/s | of which: indexes | search index | peak RSS |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| $ROWS | $SIZE MB | $REF s | $DRY s | $KEHU_S s | $(awk -v a="$KEHU_S" -v b="$REF" 'BEGIN{printf "%.1fx", a/b}') | $(awk -v n="$ROWS" -v s="$KEHU_S" 'BEGIN{printf "%.0f", n/s}') | $INDEXES s | $SEARCH s | $RSS MB |"
+echo
+echo "(search check: $FOUND hit for one imported e-mail; $(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg) at the end)"
