@@ -573,6 +573,9 @@ static int gen_opportunities(struct demo *d, int64_t n)
 		int64_t created = past_day(d);
 		set_str(&r, "name", kh_arena_printf(&d->arena, "%s-%lld", PICK(&d->rng, what), (long long)(i + 1)));
 		set_int(&r, "account_id", account);
+		/* The deal's contact person: a random contact (the demo does not keep
+		 * who works where, and any contact makes the 360 view realistic). */
+		set_int(&r, "contact_id", d->first_contact + below(&d->rng, d->ncontacts));
 		set_int(&r, "amount", (int64_t)(exp(9 + 2 * normal(&d->rng) * 0.6) * 100));
 		set_str(&r, "stage", stages[s]);
 		if (s >= 5) {
@@ -813,6 +816,10 @@ int kh_cmd_demo(int argc, char **argv)
 	for (int i = 0; !rc && i < kh_nentities && i < 64; i++)
 		if (dropped[i] && kh_schema_indexes(d->db, kh_entities[i], 1))
 			rc = fail(d, "indexes");
+	/* Statistics for the query planner, which otherwise guesses (a NULL-heavy
+	 * index looks selective without them). */
+	if (!rc && kh_db_exec(d->db, "ANALYZE", NULL, 0))
+		rc = fail(d, "analyze");
 	/* Rules that summarise many records (order totals) run once, on indexes. */
 	for (int i = 0; !rc && i < kh_nentities; i++)
 		if (kh_bulk_finish(&d->ctx, kh_entities[i]))

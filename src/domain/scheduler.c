@@ -28,8 +28,14 @@ static void *loop(void *arg)
 	struct kh_scheduler *s = arg;
 	int64_t last_prune = 0;
 	pthread_mutex_lock(&s->lock);
+	int64_t last_checkpoint = 0;
 	while (!s->stop) {
 		pthread_mutex_unlock(&s->lock);
+		/* The request threads leave WAL checkpoints to this thread. */
+		if (s->db->ops->checkpoint && kh_now() - last_checkpoint > 1000000) {
+			s->db->ops->checkpoint(s->db);
+			last_checkpoint = kh_now();
+		}
 		if (kh_lease_take(s->db, "scheduler", s->holder, LEASE_SECONDS)) {
 			kh_jobs_run_due(s->db, s->holder, 50);
 			kh_consumers_run(s->db, 500);

@@ -52,6 +52,8 @@ static struct kh_db *thread_db(struct kh_server *s, struct kh_errinfo *ei)
 		kh_errinfo_set(ei, KH_EBUSY, "the database is not available");
 		return NULL;
 	}
+	if (db->ops->defer_checkpoints)
+		db->ops->defer_checkpoints(db);
 	pthread_setspecific(s->db_key, db);
 	return db;
 }

@@ -114,6 +114,11 @@ struct kh_store_ops {
 			      size_t msglen);
 	enum kh_err (*restore)(struct kh_db *db, const char *path, kh_progress_fn progress, void *cls, char *msg,
 			       size_t msglen);
+	/* Servers keep checkpoints off the request path: request connections call
+	 * defer_checkpoints once, and a background thread calls checkpoint about
+	 * once a second (SQLite: a passive WAL checkpoint; other engines: nothing). */
+	void (*defer_checkpoints)(struct kh_db *db);
+	void (*checkpoint)(struct kh_db *db);
 	/* Process-wide set-up, before any connection is opened. */
 	void (*global_init)(void);
 };
