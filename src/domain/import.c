@@ -236,6 +236,8 @@ const struct kh_field *kh_import_suggest(const struct kh_entity *e, const char *
 			continue;
 		if (!strcmp(synonyms[s].field, "external_id"))
 			found = &external_id_field;
+		else if (!strcmp(synonyms[s].field, "account_id") && !strcmp(e->name, "accounts"))
+			found = e->title; /* "客户名称" names the account itself */
 		else
 			found = kh_field_find(e, synonyms[s].field);
 	}
