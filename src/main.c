@@ -11,6 +11,7 @@
 #include "util/log.h"
 
 int kh_cmd_migrate_data(int argc, char **argv); /* cli/migrate_data.c */
+int kh_cmd_analyze(int argc, char **argv);      /* cli/analyze.c */
 int kh_cmd_backup(int argc, char **argv);       /* cli/backup.c */
 int kh_cmd_restore(int argc, char **argv);      /* cli/backup.c */
 
@@ -28,6 +29,7 @@ static const struct command {
 	{"migrate-data", kh_cmd_migrate_data, "copy an SQLite database into a new PostgreSQL one, verified"},
 	{"backup", kh_cmd_backup, "copy a consistent snapshot of a live database to a file"},
 	{"restore", kh_cmd_restore, "replace a database with a backup (the server stopped)"},
+	{"analyze", kh_cmd_analyze, "customer analytics: RFM, CLV, churn, segments, baskets, PLS, ..."},
 	{"version", kh_cmd_version, "print the version"},
 };
 #define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "model/entity.h"
+#include "domain/analytics_scores.h"
 #include "domain/security.h"
 #include "util/buf.h"
 #include "util/clock.h"
@@ -290,6 +291,7 @@ static const struct migration {
 	{7, "background jobs, outbox consumers, live events, leases", m7_background},
 	{400, "built-in roles", m400_roles},
 	{300, "import jobs, external ids, merges", m300_import},
+	{500, "analytics: customer scores, refresh runs, results cache", kh_an_migrate},
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
