@@ -15,8 +15,11 @@ JOBS           ?= $(shell nproc)
 deps:
 	@scripts/deps.sh
 
+# The release build reports warnings without failing on them: optimisation
+# levels and compiler versions find different ones. `make test` (what CI runs)
+# builds with -Werror.
 build: deps web
-	@cmake -S . -B $(BUILD)/release -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake -S . -B $(BUILD)/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKEHU_WERROR=OFF >/dev/null
 	@cmake --build $(BUILD)/release -j $(JOBS)
 
 # The web UI (web/), built into web/dist, which `kehu serve` serves at /.

@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
 done
 
 scripts/deps.sh bench
-cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKEHU_WERROR=OFF >/dev/null
 cmake --build build/release -j "$(nproc)" --target kehu >/dev/null
 KEHU=$ROOT/build/release/kehu
 PASSWORD=bench-password

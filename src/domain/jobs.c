@@ -195,18 +195,31 @@ static int run_consumer(struct kh_db *db, const struct kh_outbox_consumer *c, in
 	}
 	if (err)
 		return 0;
-	int done = 0;
+	/* Changes go to the consumer in batches, each batch one transaction with the
+	 * offset: few write transactions under load, and still all or nothing. A
+	 * batch that fails is retried change by change, to find the one at fault. */
+	int done = 0, batch = 100;
 	while (done < max) {
-		struct kh_val p = KH_VINT(last);
-		struct kh_rows *rows;
 		if (kh_db_begin(db, KH_TX_WRITE))
 			break;
-		struct kh_change ch = {0};
-		char at[KH_TIME_LEN] = "", entity[64] = "", action[32] = "";
-		if (kh_db_query(db,
-				"SELECT id, at, user_id, entity, record_id, action, payload FROM kh_outbox WHERE id > $1 "
-				"ORDER BY id LIMIT 1",
-				&p, 1, &rows) == KH_OK) {
+		struct kh_arena arena;
+		struct kh_errinfo ei;
+		kh_arena_init(&arena);
+		kh_errinfo_init(&ei, &arena);
+		struct kh_ctx ctx = {.db = db, .who = &system_principal, .arena = &arena, .ei = &ei};
+		int n = 0;
+		int64_t at_id = last;
+		while (n < batch && !err) {
+			struct kh_val p = KH_VINT(at_id);
+			struct kh_rows *rows;
+			struct kh_change ch = {0};
+			char at[KH_TIME_LEN] = "", entity[64] = "", action[32] = "";
+			err = kh_db_query(db,
+					  "SELECT id, at, user_id, entity, record_id, action, payload FROM kh_outbox "
+					  "WHERE id > $1 ORDER BY id LIMIT 1",
+					  &p, 1, &rows);
+			if (err)
+				break;
 			if (kh_rows_next(db, rows) > 0) {
 				struct kh_val v[7];
 				for (int i = 0; i < 7; i++)
@@ -220,34 +233,38 @@ static int run_consumer(struct kh_db *db, const struct kh_outbox_consumer *c, in
 				ch.changes = v[6].t == KH_V_TEXT ? json_loadb(v[6].s, v[6].n, 0, NULL) : NULL;
 			}
 			kh_rows_end(db, rows);
+			if (!ch.id)
+				break;
+			ch.at = at, ch.entity = entity, ch.action = action;
+			err = c->handle(&ctx, &ch);
+			json_decref(ch.changes);
+			if (!err) {
+				at_id = ch.id;
+				n++;
+			}
 		}
-		if (!ch.id) {
-			kh_db_rollback(db);
-			break;
-		}
-		ch.at = at, ch.entity = entity, ch.action = action;
-		struct kh_arena arena;
-		struct kh_errinfo ei;
-		kh_arena_init(&arena);
-		kh_errinfo_init(&ei, &arena);
-		struct kh_ctx ctx = {.db = db, .who = &system_principal, .arena = &arena, .ei = &ei};
-		err = c->handle(&ctx, &ch);
-		json_decref(ch.changes);
-		struct kh_val up[2] = {name, KH_VINT(ch.id)};
-		if (!err)
+		struct kh_val up[2] = {name, KH_VINT(at_id)};
+		if (!err && n)
 			err = kh_db_exec(db, "UPDATE kh_consumer_offsets SET last_id = $2 WHERE name = $1", up, 2);
-		if (!err)
+		if (!err && n)
 			err = kh_db_commit(db);
-		if (err) {
-			kh_warn("outbox consumer %s failed on change %lld: %s; will retry", c->name, (long long)ch.id,
-				ei.msg ? ei.msg : kh_strerror(err));
+		else
 			kh_db_rollback(db);
+		if (err) {
+			kh_warn("outbox consumer %s failed after change %lld: %s; will retry", c->name, (long long)at_id,
+				ei.msg ? ei.msg : kh_strerror(err));
 			kh_arena_release(&arena);
-			break;
+			if (batch == 1)
+				break;
+			batch = 1; /* find the change at fault */
+			err = KH_OK;
+			continue;
 		}
 		kh_arena_release(&arena);
-		last = ch.id;
-		done++;
+		if (!n)
+			break;
+		last = at_id;
+		done += n;
 	}
 	return done;
 }

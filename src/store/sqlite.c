@@ -6,6 +6,8 @@
  * survives a crash or kill -9 of the process; `--sync full` would also survive
  * power loss at the cost of an fsync per commit), foreign keys on, and a cache of
  * prepared statements keyed by their SQL text. */
+#include <limits.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,11 +42,48 @@ struct stmt_slot {
 struct sq_db {
 	struct kh_db base;
 	sqlite3 *h;
+	pthread_mutex_t *writer; /* shared by every connection of this process to the file */
+	int holds_writer;
 	int last_rc;
 	int bulk; /* search documents wait in a plain table until the load ends */
 	uint64_t tick;
 	struct stmt_slot cache[STMT_CACHE_SIZE];
 };
+
+/* One mutex per database file for the writers of this process. SQLite lets one
+ * writer in at a time and makes the others wait in its busy handler, which
+ * sleeps 1, 2, 5 ... 100 ms between tries: under many small write transactions
+ * the waiters wake late and throughput collapsed (a create load fell to a few
+ * dozen a second). Queuing on a mutex first hands the lock over at once; the
+ * busy handler is left for writers in other processes. */
+#define MAX_FILES 16
+static struct {
+	char path[512];
+	pthread_mutex_t lock;
+} writer_locks[MAX_FILES];
+static int nwriter_locks;
+static pthread_mutex_t writer_locks_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static pthread_mutex_t *writer_lock_for(const char *path)
+{
+	char real[512];
+	if (!realpath(path, real))
+		snprintf(real, sizeof real, "%s", path);
+	pthread_mutex_lock(&writer_locks_lock);
+	pthread_mutex_t *found = NULL;
+	for (int i = 0; i < nwriter_locks && !found; i++)
+		if (!strcmp(writer_locks[i].path, real))
+			found = &writer_locks[i].lock;
+	if (!found && nwriter_locks < MAX_FILES) {
+		snprintf(writer_locks[nwriter_locks].path, sizeof writer_locks[0].path, "%s", real);
+		pthread_mutex_init(&writer_locks[nwriter_locks].lock, NULL);
+		found = &writer_locks[nwriter_locks++].lock;
+	}
+	pthread_mutex_unlock(&writer_locks_lock);
+	return found;
+}
+
+static void release_writer(struct sq_db *db);
 
 static int sq_accepts(const char *location)
 {
@@ -164,6 +203,7 @@ static enum kh_err sq_open(const char *location, int create, struct kh_db **out,
 		rc = SQLITE_ERROR;
 		goto fail;
 	}
+	db->writer = writer_lock_for(location);
 	if (kh_sqlite_search_register(db->h) != SQLITE_OK) {
 		snprintf(msg, msglen, "%s: cannot register the search tokenizer", location);
 		rc = SQLITE_ERROR;
@@ -182,6 +222,7 @@ static void sq_close(struct kh_db *base)
 	struct sq_db *db = (struct sq_db *)base;
 	if (!db)
 		return;
+	release_writer(db);
 	for (int i = 0; i < STMT_CACHE_SIZE; i++) {
 		sqlite3_finalize(db->cache[i].rows.stmt);
 		free(db->cache[i].sql);
@@ -373,21 +414,46 @@ static int64_t sq_changes(struct kh_db *base)
 	return sqlite3_changes64(((struct sq_db *)base)->h);
 }
 
+static void release_writer(struct sq_db *db)
+{
+	if (db->holds_writer) {
+		db->holds_writer = 0;
+		pthread_mutex_unlock(db->writer);
+	}
+}
+
 static enum kh_err sq_begin(struct kh_db *base, enum kh_tx mode)
 {
-	/* IMMEDIATE takes the write lock at once, so two writers queue on the busy
-	 * timeout instead of deadlocking when both try to upgrade a read lock. */
-	return sq_exec_plain((struct sq_db *)base, mode == KH_TX_WRITE ? "BEGIN IMMEDIATE" : "BEGIN");
+	struct sq_db *db = (struct sq_db *)base;
+	if (mode != KH_TX_WRITE)
+		return sq_exec_plain(db, "BEGIN");
+	if (db->writer) {
+		pthread_mutex_lock(db->writer);
+		db->holds_writer = 1;
+	}
+	/* IMMEDIATE takes the write lock at once, so two writers queue instead of
+	 * deadlocking when both try to upgrade a read lock. */
+	enum kh_err err = sq_exec_plain(db, "BEGIN IMMEDIATE");
+	if (err)
+		release_writer(db);
+	return err;
 }
 
 static enum kh_err sq_commit(struct kh_db *base)
 {
-	return sq_exec_plain((struct sq_db *)base, "COMMIT");
+	struct sq_db *db = (struct sq_db *)base;
+	enum kh_err err = sq_exec_plain(db, "COMMIT");
+	if (!err) /* a failed COMMIT leaves the transaction open: the rollback releases */
+		release_writer(db);
+	return err;
 }
 
 static enum kh_err sq_rollback(struct kh_db *base)
 {
-	return sq_exec_plain((struct sq_db *)base, "ROLLBACK");
+	struct sq_db *db = (struct sq_db *)base;
+	enum kh_err err = sq_exec_plain(db, "ROLLBACK");
+	release_writer(db);
+	return err;
 }
 
 static const char *sq_errmsg(struct kh_db *base)
@@ -482,8 +548,13 @@ static enum kh_err sq_bulk(struct kh_db *base, int on)
 		return err;
 	}
 	db->bulk = 0;
+	/* Then one segment per index ('optimize'): left as the many segments a big
+	 * insert makes, every later small commit would pay for merging them (a
+	 * create load fell to a few dozen a second, all in FTS5's commit). */
 	err = sq_exec_plain(db, "INSERT INTO kh_search (rowid, body) SELECT doc, body FROM temp.kh_search_pending;"
 				"INSERT INTO kh_search_short (rowid, body) SELECT doc, body FROM temp.kh_search_pending;"
+				"INSERT INTO kh_search (kh_search) VALUES ('optimize');"
+				"INSERT INTO kh_search_short (kh_search_short) VALUES ('optimize');"
 				"DELETE FROM temp.kh_search_pending; PRAGMA cache_size=" KH_STRINGIFY(CACHE_KB) ";"
 				"PRAGMA wal_autocheckpoint=1000; PRAGMA threads=0");
 	return err;
