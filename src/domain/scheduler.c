@@ -37,6 +37,8 @@ static void *loop(void *arg)
 			last_checkpoint = kh_now();
 		}
 		if (kh_lease_take(s->db, "scheduler", s->holder, LEASE_SECONDS)) {
+			if (s->db->ops->search_flush)
+				s->db->ops->search_flush(s->db);
 			kh_jobs_run_due(s->db, s->holder, 50);
 			kh_consumers_run(s->db, 500);
 			int64_t now = kh_now();

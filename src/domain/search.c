@@ -58,6 +58,10 @@ enum kh_err kh_search_run(struct kh_ctx *ctx, const char *q, int limit, struct k
 {
 	struct kh_db *db = ctx->db;
 	struct kh_rows *hits;
+	/* Changes still waiting for the index are applied first: a search sees
+	 * everything committed before it. */
+	if (db->ops->search_flush && db->ops->search_flush(db))
+		kh_db_rollback(db);
 	enum kh_err err = db->ops->search(db, q, limit, &hits);
 	if (err == KH_EINVAL)
 		return kh_errinfo_set(ctx->ei, KH_EINVAL, "q must be a non-empty search text");

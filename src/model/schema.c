@@ -289,6 +289,7 @@ static const struct migration {
 	{5, "user preferences", m5_preferences},
 	{6, "session idle time and login throttling", m6_session_hardening},
 	{7, "background jobs, outbox consumers, live events, leases", m7_background},
+	{8, "a queue in front of the search index", m4_search},
 	{400, "built-in roles", m400_roles},
 	{300, "import jobs, external ids, merges", m300_import},
 	{500, "analytics: customer scores, refresh runs, results cache", kh_an_migrate},

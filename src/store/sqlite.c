@@ -477,28 +477,68 @@ static const char *sq_coltype(enum kh_coltype t)
 	return "TEXT";
 }
 
-static enum kh_err sq_search_del(struct kh_db *db, int64_t doc);
-
+/* Search documents are queued, and the queue is applied to the FTS5 tables in
+ * batches: by the server's background thread, and by any search first (so a
+ * search sees every committed change). An FTS5 commit costs the same for one
+ * document as for hundreds (about 20 ms here: its segments are written and
+ * merged), which made each create wait 20 ms and capped creates at a few dozen
+ * a second; a queued document costs one small row. */
 static enum kh_err sq_search_put(struct kh_db *db, int64_t doc, const char *text, int replace)
 {
 	struct kh_val p[2] = {KH_VINT(doc), KH_VTEXT(text)};
 	if (((struct sq_db *)db)->bulk && !replace)
 		return kh_db_exec(db, "INSERT INTO temp.kh_search_pending (doc, body) VALUES ($1, $2)", p, 2);
-	enum kh_err e = replace ? sq_search_del(db, doc) : KH_OK;
-	if (!e)
-		e = kh_db_exec(db, "INSERT INTO kh_search(rowid, body) VALUES ($1, $2)", p, 2);
-	if (!e)
-		e = kh_db_exec(db, "INSERT INTO kh_search_short(rowid, body) VALUES ($1, $2)", p, 2);
-	return e;
+	return kh_db_exec(db, "INSERT INTO kh_search_queue (doc, body) VALUES ($1, $2)", p, 2);
 }
 
 static enum kh_err sq_search_del(struct kh_db *db, int64_t doc)
 {
-	struct kh_val p[1] = {KH_VINT(doc)};
-	enum kh_err e = kh_db_exec(db, "DELETE FROM kh_search WHERE rowid = $1", p, 1);
-	if (!e)
-		e = kh_db_exec(db, "DELETE FROM kh_search_short WHERE rowid = $1", p, 1);
-	return e;
+	struct kh_val p = KH_VINT(doc);
+	return kh_db_exec(db, "INSERT INTO kh_search_queue (doc, body) VALUES ($1, NULL)", &p, 1);
+}
+
+static enum kh_err sq_search_flush(struct kh_db *db)
+{
+	int64_t any;
+	if (kh_db_int(db, "SELECT seq FROM kh_search_queue LIMIT 1", NULL, 0, &any) == KH_ENOTFOUND)
+		return KH_OK;
+	int own = !db->in_tx;
+	enum kh_err err = own ? kh_db_begin(db, KH_TX_WRITE) : KH_OK;
+	struct kh_rows *rows;
+	int64_t last = 0;
+	if (!err)
+		err = kh_db_query(db, "SELECT seq, doc, body FROM kh_search_queue ORDER BY seq LIMIT 5000", NULL, 0, &rows);
+	if (!err) {
+		/* Applied in order: a later change of the same record wins. The rows are
+		 * read while others are written: the statements differ. */
+		int rc;
+		while (!err && (rc = kh_rows_next(db, rows)) > 0) {
+			struct kh_val seq = kh_rows_col(db, rows, 0), doc = kh_rows_col(db, rows, 1),
+				      body = kh_rows_col(db, rows, 2);
+			struct kh_val p[2] = {doc, body};
+			err = kh_db_exec(db, "DELETE FROM kh_search WHERE rowid = $1", p, 1);
+			if (!err)
+				err = kh_db_exec(db, "DELETE FROM kh_search_short WHERE rowid = $1", p, 1);
+			if (!err && body.t == KH_V_TEXT)
+				err = kh_db_exec(db, "INSERT INTO kh_search (rowid, body) VALUES ($1, $2)", p, 2);
+			if (!err && body.t == KH_V_TEXT)
+				err = kh_db_exec(db, "INSERT INTO kh_search_short (rowid, body) VALUES ($1, $2)", p, 2);
+			last = seq.i;
+		}
+		kh_rows_end(db, rows);
+		if (!err && rc < 0)
+			err = (enum kh_err)-rc;
+	}
+	struct kh_val lp = KH_VINT(last);
+	if (!err && last)
+		err = kh_db_exec(db, "DELETE FROM kh_search_queue WHERE seq <= $1", &lp, 1);
+	if (own) {
+		if (!err)
+			err = kh_db_commit(db);
+		else
+			kh_db_rollback(db);
+	}
+	return err;
 }
 
 static enum kh_err sq_search(struct kh_db *db, const char *q, int limit, struct kh_rows **rows)
@@ -524,6 +564,11 @@ static enum kh_err sq_prepare_schema(struct kh_db *db)
 {
 	enum kh_err e = kh_db_exec(db, "CREATE VIRTUAL TABLE IF NOT EXISTS kh_search USING fts5(body, tokenize='trigram')",
 				   NULL, 0);
+	if (!e)
+		e = kh_db_exec(db,
+			       "CREATE TABLE IF NOT EXISTS kh_search_queue (seq INTEGER PRIMARY KEY, doc INTEGER NOT NULL, "
+			       "body TEXT)",
+			       NULL, 0);
 	if (!e)
 		e = kh_db_exec(db,
 			       "CREATE VIRTUAL TABLE IF NOT EXISTS kh_search_short USING fts5(body, tokenize='kehu_short')",
@@ -745,6 +790,7 @@ const struct kh_store_ops kh_sqlite_ops = {
 	.search_put = sq_search_put,
 	.search_del = sq_search_del,
 	.search = sq_search,
+	.search_flush = sq_search_flush,
 	.prepare_schema = sq_prepare_schema,
 	.bulk = sq_bulk,
 	.scrub = sq_scrub,

@@ -92,6 +92,9 @@ struct kh_store_ops {
 	/* Rows of one column, the doc keys matching q (any script; CJK substrings
 	 * of one or more characters), newest first, at most limit. */
 	enum kh_err (*search)(struct kh_db *db, const char *q, int limit, struct kh_rows **rows);
+	/* Applies search changes that are waiting (drivers that index later; NULL
+	 * for those that index in the writing transaction). */
+	enum kh_err (*search_flush)(struct kh_db *db);
 	/* Called once after the schema is created or migrated (search tables etc.). */
 	enum kh_err (*prepare_schema)(struct kh_db *db);
 	/* Tunes the connection for loading millions of rows (on = 1) or back (0,
