@@ -13,19 +13,28 @@ void kh_config_defaults(struct kh_config *c)
 	c->session_ttl = 12 * 3600;
 	c->session_idle = 2 * 3600;
 	c->web_root = "web/dist";
+	c->read_db = NULL;
+	c->db_workers = -1;
+}
+
+/* A PostgreSQL URI may carry a password: copies uri into out without it. */
+static void hide_password(const char *uri, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%s", uri);
+	for (char *scheme = strstr(out, "://"); scheme; scheme = strstr(scheme + 3, "://")) {
+		char *at = strchr(scheme + 3, '@'), *next = strstr(scheme + 3, "://");
+		char *pw = strchr(scheme + 3, ':');
+		if (at && pw && pw < at && (!next || at < next) && strlen(out) + 4 < outlen)
+			memmove(pw + 4, at, strlen(at) + 1), memcpy(pw, ":***", 4);
+	}
 }
 
 void kh_config_print(const struct kh_config *c, FILE *f)
 {
 	/* A PostgreSQL URI may carry a password: print it without. */
-	char db[512];
-	snprintf(db, sizeof db, "%s", c->db ? c->db : "(unset)");
-	char *at = strchr(db, '@'), *colon = strstr(db, "://");
-	if (at && colon) {
-		char *pw = strchr(colon + 3, ':');
-		if (pw && pw < at)
-			memmove(pw + 4, at, strlen(at) + 1), memcpy(pw, ":***", 4);
-	}
+	char db[512], read_db[1024];
+	hide_password(c->db ? c->db : "(unset)", db, sizeof db);
+	hide_password(c->read_db ? c->read_db : "(none)", read_db, sizeof read_db);
 	fprintf(f, "db          = %s\n", db);
 	fprintf(f, "listen      = %s\n", c->listen);
 	fprintf(f, "threads     = %ld\n", c->threads);
@@ -33,4 +42,6 @@ void kh_config_print(const struct kh_config *c, FILE *f)
 	fprintf(f, "session_ttl = %ld\n", c->session_ttl);
 	fprintf(f, "session_idle = %ld\n", c->session_idle);
 	fprintf(f, "web_root    = %s\n", c->web_root);
+	fprintf(f, "read_db     = %s\n", read_db);
+	fprintf(f, "db_workers  = %ld\n", c->db_workers < 0 ? c->threads : c->db_workers);
 }

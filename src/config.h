@@ -14,6 +14,8 @@ struct kh_config {
 	long session_ttl;    /* seconds a login token stays valid */
 	long session_idle;   /* seconds without a request after which a session ends */
 	const char *web_root; /* the built web UI (web/dist), served at / when present */
+	const char *read_db;  /* PostgreSQL replicas for reads: URIs separated by commas, or NULL */
+	long db_workers;      /* PostgreSQL: database workers (-1: as many as threads; 0: none) */
 };
 
 void kh_config_defaults(struct kh_config *c);

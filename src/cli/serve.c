@@ -24,6 +24,10 @@ int kh_cmd_serve(int argc, char **argv)
 		{"--session-ttl", KH_OPT_INT, &cfg.session_ttl, "KEHU_SESSION_TTL", "SECONDS", "login lifetime", .min = 60, .max = 90 * 86400},
 		{"--session-idle", KH_OPT_INT, &cfg.session_idle, "KEHU_SESSION_IDLE", "SECONDS", "a session unused this long ends", .min = 60, .max = 90 * 86400},
 		{"--web-root", KH_OPT_STRING, &cfg.web_root, "KEHU_WEB_ROOT", "DIR", "the built web UI"},
+		{"--db-workers", KH_OPT_INT, &cfg.db_workers, "KEHU_DB_WORKERS", "N",
+		 "PostgreSQL: threads running requests, one connection each (default: --threads; 0: on the HTTP threads)",
+		 .min = 0, .max = 1024},
+		{"--read-db", KH_OPT_STRING, &cfg.read_db, "KEHU_READ_DB", "URI[,URI]", "PostgreSQL replicas to read from"},
 		{"--print-config", KH_OPT_FLAG, &print_config, NULL, NULL, "print the configuration and exit"},
 		{0},
 	};

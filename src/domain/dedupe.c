@@ -262,6 +262,10 @@ static enum kh_err load(struct kh_ctx *ctx, struct kh_dedupe *d, kh_dedupe_progr
 	struct kh_val p[8];
 	int n = 0;
 	kh_scope_sql(ctx->who, e, KH_ACT_READ, &sql, p, &n, 8);
+	/* Clusters list their records in the order they were read: by id on every
+	 * engine (SQLite reads a table in id order anyway; PostgreSQL in the order
+	 * rows sit in the heap, which updates change). */
+	kh_buf_adds(&sql, " ORDER BY id");
 	int64_t total = 0;
 	if (progress) {
 		char count[128];

@@ -16,7 +16,9 @@
 
 #include "domain/auth.h"
 #include "model/permission.h"
+#include "http/dbpool.h"
 #include "http/metrics.h"
+#include "http/replicas.h"
 #include "http/request.h"
 #include "http/router.h"
 #include "http/sse.h"
@@ -30,6 +32,13 @@ struct kh_server {
 	struct kh_sse_hub *sse;
 	struct kh_scheduler *scheduler;
 	pthread_key_t db_key;
+	/* PostgreSQL: requests run on a pool of database workers (http/dbpool.h),
+	 * and reads may go to replicas (http/replicas.h), one connection to each
+	 * per worker. */
+	struct kh_dbpool *pool;
+	pthread_key_t read_key;
+	char *read_dbs[KH_MAX_READ_DBS];
+	int nread_dbs;
 	atomic_int inflight;
 	int port;
 };
@@ -56,6 +65,46 @@ static struct kh_db *thread_db(struct kh_server *s, struct kh_errinfo *ei)
 		db->ops->defer_checkpoints(db);
 	pthread_setspecific(s->db_key, db);
 	return db;
+}
+
+/* A thread's connections to the read replicas, opened when first needed. */
+struct read_conns {
+	struct kh_db *db[KH_MAX_READ_DBS];
+	unsigned next; /* round robin over the replicas */
+};
+
+static void close_read_conns(void *p)
+{
+	struct read_conns *rc = p;
+	for (int i = 0; i < KH_MAX_READ_DBS; i++)
+		kh_db_close(rc->db[i]);
+	free(rc);
+}
+
+/* A replica for this thread's next read, or NULL (then the primary serves it):
+ * a replica that cannot be reached is skipped, and tried again later. */
+static struct kh_db *thread_read_db(struct kh_server *s)
+{
+	struct read_conns *rc = pthread_getspecific(s->read_key);
+	if (!rc) {
+		rc = calloc(1, sizeof *rc);
+		if (!rc)
+			return NULL;
+		pthread_setspecific(s->read_key, rc);
+	}
+	for (int tries = 0; tries < s->nread_dbs; tries++) {
+		int i = (int)(rc->next++ % (unsigned)s->nread_dbs);
+		if (!rc->db[i]) {
+			char msg[512];
+			if (kh_db_open(s->read_dbs[i], 0, &rc->db[i], msg, sizeof msg)) {
+				kh_warn("read replica %d: %s", i + 1, msg);
+				rc->db[i] = NULL;
+				continue;
+			}
+		}
+		return rc->db[i];
+	}
+	return NULL;
 }
 
 /* ---- request helpers (request.h) ---- */
@@ -206,6 +255,14 @@ static enum kh_err run(struct kh_server *s, struct kh_req *r)
 	enum kh_err err;
 	if (!(rt->flags & KH_R_PUBLIC) && ((err = authenticate(s, r)) || (err = authorize(r, rt))))
 		return err;
+	/* Tokens are checked on the primary (a new login may not have reached a
+	 * replica yet); then reads go to a replica unless this user has just
+	 * written. */
+	if (s->nread_dbs && r->method == KH_GET && !(rt->flags & KH_R_PUBLIC) && !kh_ryow_recent(r->who.user_id)) {
+		struct kh_db *rdb = thread_read_db(s);
+		if (rdb)
+			r->ctx.db = rdb;
+	}
 	if (rt->flags & KH_R_BODY) {
 		if (r->too_big)
 			return kh_req_fail(r, KH_ETOOBIG, "the body is larger than %ld bytes", s->cfg->max_body);
@@ -333,6 +390,47 @@ static struct kh_req *req_new(struct kh_server *s, struct MHD_Connection *c, con
 	return r;
 }
 
+/* Runs the request's handler, or writes its error. */
+static void execute(struct kh_server *s, struct kh_req *r)
+{
+	enum kh_err err = r->route < 0 ? r->ei.code : run(s, r);
+	if (err) {
+		if (!r->ei.code)
+			kh_errinfo_set(&r->ei, err, "%s", kh_strerror(err));
+		kh_req_write_error(r);
+	}
+	if (s->nread_dbs && r->method != KH_GET && r->status < 400 && r->who.user_id)
+		kh_ryow_note_write(r->who.user_id);
+}
+
+static void resume(void *conn)
+{
+	MHD_resume_connection(conn);
+}
+
+/* A database worker's part of a request (see http/dbpool.h): run it, give the
+ * connection back to its event loop, which sends the answer. */
+static void pool_job(void *job, void *cls)
+{
+	struct kh_server *s = cls;
+	struct kh_req *r = job;
+	execute(s, r);
+	/* A streamed answer (an export) reads the database while it is sent, from
+	 * the event loop's thread: this worker and its connection wait for it, idle.
+	 * Event streams read no database after their handler. */
+	int streams_db = r->custom && r->ctx.db &&
+			 !(r->content_type && !strncmp(r->content_type, "text/event-stream", 17));
+	if (!streams_db && r->ctx.db) {
+		kh_db_rollback(r->ctx.db); /* a handler that failed mid-transaction */
+		r->ctx.db = NULL;
+	}
+	r->called = 2;
+	if (streams_db)
+		kh_dbpool_hold(s->pool, r, resume, r->conn);
+	else
+		MHD_resume_connection(r->conn);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 				  const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
@@ -358,15 +456,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (r->called == 2) { /* a database worker has answered it */
+		r->called = 3;
+		return respond(r);
+	}
 	if (r->called)
 		return MHD_YES;
 	r->called = 1;
-	enum kh_err err = r->route < 0 ? r->ei.code : run(s, r);
-	if (err) {
-		if (!r->ei.code)
-			kh_errinfo_set(&r->ei, err, "%s", kh_strerror(err));
-		kh_req_write_error(r);
+	if (s->pool && r->route >= 0) {
+		MHD_suspend_connection(c);
+		kh_dbpool_submit(s->pool, r);
+		return MHD_YES;
 	}
+	execute(s, r);
 	return respond(r);
 }
 
@@ -380,6 +482,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 	kh_metrics_record(r->route, r->status, kh_now() - r->started);
 	if (r->ctx.db)
 		kh_db_rollback(r->ctx.db); /* a handler that failed mid-transaction */
+	if (s->pool)
+		kh_dbpool_release(s->pool, r); /* the worker of a streamed answer */
 	json_decref(r->json);
 	if (r->custom)
 		MHD_destroy_response(r->custom);
@@ -433,6 +537,27 @@ struct kh_server *kh_server_start(const struct kh_config *cfg, char *msg, size_t
 	}
 	s->cfg = cfg;
 	pthread_key_create(&s->db_key, close_thread_db);
+	pthread_key_create(&s->read_key, close_read_conns);
+	if (cfg->read_db && (s->nread_dbs = kh_read_dbs_parse(cfg->read_db, s->read_dbs)) < 0) {
+		snprintf(msg, msglen, "--read-db: expected postgresql:// URIs separated by commas");
+		pthread_key_delete(s->read_key);
+		pthread_key_delete(s->db_key);
+		free(s);
+		return NULL;
+	}
+	/* PostgreSQL calls block on the network: they run on database workers, by
+	 * default as many as there are threads, each with its own connection
+	 * (http/dbpool.h). --db-workers 0 runs them on the HTTP threads instead. */
+	long workers = cfg->db_workers < 0 ? cfg->threads : cfg->db_workers;
+	if (kh_pg_ops.accepts(cfg->db) && workers > 0 && !(s->pool = kh_dbpool_start((int)workers, pool_job, s))) {
+		snprintf(msg, msglen, "cannot start the database workers");
+		for (int i = 0; i < s->nread_dbs; i++)
+			free(s->read_dbs[i]);
+		pthread_key_delete(s->read_key);
+		pthread_key_delete(s->db_key);
+		free(s);
+		return NULL;
+	}
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME |
 			 (v6 ? MHD_USE_IPv6 : 0);
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
@@ -445,6 +570,10 @@ struct kh_server *kh_server_start(const struct kh_config *cfg, char *msg, size_t
 				MHD_OPTION_END);
 	if (!s->d) {
 		snprintf(msg, msglen, "cannot listen on %s (in use, or not an address of this machine)", cfg->listen);
+		kh_dbpool_stop(s->pool);
+		for (int i = 0; i < s->nread_dbs; i++)
+			free(s->read_dbs[i]);
+		pthread_key_delete(s->read_key);
 		pthread_key_delete(s->db_key);
 		free(s);
 		return NULL;
@@ -492,7 +621,11 @@ void kh_server_stop(struct kh_server *s)
 	/* Let requests in flight finish: up to 10 s, checked every 10 ms. */
 	for (int i = 0; i < 1000 && atomic_load(&s->inflight) > 0; i++)
 		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
-	MHD_stop_daemon(s->d); /* joins the workers; their connections close */
+	MHD_stop_daemon(s->d); /* joins the event loops; their connections close */
+	kh_dbpool_stop(s->pool); /* joins the database workers; theirs close */
+	for (int i = 0; i < s->nread_dbs; i++)
+		free(s->read_dbs[i]);
+	pthread_key_delete(s->read_key);
 	kh_scheduler_stop(s->scheduler);
 	pthread_key_delete(s->db_key);
 	free(s);

@@ -1,0 +1,141 @@
+#include "http/dbpool.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "util/log.h"
+
+struct job {
+	void *job;
+	struct job *next;
+};
+
+struct kh_dbpool {
+	pthread_mutex_t lock;
+	pthread_cond_t ready;
+	pthread_cond_t released; /* a held key was released */
+	atomic_int nheld;
+	const void **held;       /* one slot per worker: the keys being held */
+	struct job *head, *tail;
+	int stopping;
+	int n;
+	void (*run)(void *job, void *cls);
+	void *cls;
+	pthread_t threads[];
+};
+
+static void *worker(void *arg)
+{
+	struct kh_dbpool *p = arg;
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		while (!p->head && !p->stopping)
+			pthread_cond_wait(&p->ready, &p->lock);
+		struct job *j = p->head;
+		if (j) {
+			p->head = j->next;
+			if (!p->head)
+				p->tail = NULL;
+		}
+		pthread_mutex_unlock(&p->lock);
+		if (!j)
+			return NULL; /* stopping, and nothing left to do */
+		p->run(j->job, p->cls);
+		free(j);
+	}
+}
+
+struct kh_dbpool *kh_dbpool_start(int n, void (*run)(void *job, void *cls), void *cls)
+{
+	struct kh_dbpool *p = calloc(1, sizeof *p + (size_t)n * sizeof(pthread_t));
+	if (!p)
+		return NULL;
+	p->held = calloc((size_t)n, sizeof *p->held);
+	if (!p->held) {
+		free(p);
+		return NULL;
+	}
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->ready, NULL);
+	pthread_cond_init(&p->released, NULL);
+	p->run = run;
+	p->cls = cls;
+	for (; p->n < n; p->n++)
+		if (pthread_create(&p->threads[p->n], NULL, worker, p)) {
+			kh_error("cannot start database worker %d of %d", p->n + 1, n);
+			kh_dbpool_stop(p);
+			return NULL;
+		}
+	return p;
+}
+
+void kh_dbpool_submit(struct kh_dbpool *p, void *job)
+{
+	struct job *j = malloc(sizeof *j);
+	if (!j) {
+		/* Out of memory: run it here rather than lose the request. */
+		p->run(job, p->cls);
+		return;
+	}
+	*j = (struct job){.job = job};
+	pthread_mutex_lock(&p->lock);
+	if (p->tail)
+		p->tail->next = j;
+	else
+		p->head = j;
+	p->tail = j;
+	pthread_cond_signal(&p->ready);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void kh_dbpool_stop(struct kh_dbpool *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stopping = 1;
+	pthread_cond_broadcast(&p->ready);
+	pthread_mutex_unlock(&p->lock);
+	for (int i = 0; i < p->n; i++)
+		pthread_join(p->threads[i], NULL);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->ready);
+	pthread_cond_destroy(&p->released);
+	free(p->held);
+	free(p);
+}
+
+void kh_dbpool_hold(struct kh_dbpool *p, const void *key, void (*then)(void *), void *arg)
+{
+	pthread_mutex_lock(&p->lock);
+	int slot = -1;
+	for (int i = 0; i < p->n && slot < 0; i++)
+		if (!p->held[i])
+			slot = i;
+	/* A worker holds at most one key, so there is always a free slot. */
+	p->held[slot] = key;
+	atomic_fetch_add(&p->nheld, 1);
+	pthread_mutex_unlock(&p->lock);
+	then(arg);
+	pthread_mutex_lock(&p->lock);
+	while (p->held[slot] == key)
+		pthread_cond_wait(&p->released, &p->lock);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void kh_dbpool_release(struct kh_dbpool *p, const void *key)
+{
+	if (atomic_load(&p->nheld) == 0)
+		return;
+	pthread_mutex_lock(&p->lock);
+	for (int i = 0; i < p->n; i++)
+		if (p->held[i] == key) {
+			p->held[i] = NULL;
+			atomic_fetch_sub(&p->nheld, 1);
+			pthread_cond_broadcast(&p->released);
+		}
+	pthread_mutex_unlock(&p->lock);
+}
+
+
