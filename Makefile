@@ -10,7 +10,7 @@ DEMO_CUSTOMERS ?= 2000
 DEMO_PASSWORD  ?= kehu-demo
 JOBS           ?= $(shell nproc)
 
-.PHONY: run test deps web build build-test clean
+.PHONY: run test soak deps web build build-test clean
 
 deps:
 	@scripts/deps.sh
@@ -46,6 +46,18 @@ build-test: deps web
 
 test: build-test
 	@cd $(BUILD)/test && ctest --output-on-failure -j $(JOBS)
+
+# The long reliability runs (tests/reliability/): 25 kills, 10 overload rounds
+# and the fault tests on the sanitizer build, then a soak of SOAK_MINUTES at 70%
+# of the capacity measured in the same run, on the release build.
+SOAK_MINUTES ?= 10
+soak: build-test
+	@scripts/deps.sh bench
+	@cmake -S . -B $(BUILD)/release -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD)/release -j $(JOBS) --target kehu
+	@cd $(BUILD)/test && KEHU_RELIABILITY=long ctest -R '^reliability/' -V >reliability-long.log 2>&1; \
+		status=$$?; grep -E '^[0-9]+: (# [a-zI]|(not )?ok )' reliability-long.log; tail -3 reliability-long.log; exit $$status
+	@tests/reliability/soak.sh --kehu $(BUILD)/release/kehu --minutes $(SOAK_MINUTES) --dir $(BUILD)/soak
 
 clean:
 	rm -rf $(BUILD)
