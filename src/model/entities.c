@@ -262,7 +262,7 @@ static struct kh_entity products = {9, "products", "product", "Products", "产�
 static struct kh_entity orders = {10, "orders", "order", "Orders", "订单", order_fields, "-id",
 	.before_write = kh_order_before_write};
 static struct kh_entity order_lines = {11, "order_lines", "order_line", "Order lines", "订单明细",
-	order_line_fields, "id", .before_write = kh_order_line_before_write,
+	order_line_fields, "id", KH_E_CHILD, .before_write = kh_order_line_before_write,
 	.after_write = kh_order_line_after_write, .after_bulk = kh_order_totals_refresh};
 
 /* Table order is the order of creation: every entity comes after those it refers to (PostgreSQL

@@ -98,6 +98,8 @@ struct kh_entity {
 enum kh_eflag {
 	KH_E_ADMIN_WRITE = 1 << 0, /* only administrators create, change and archive these */
 	KH_E_OWN_ROUTES = 1 << 1,  /* written only through routes of their own (API keys) */
+	KH_E_CHILD = 1 << 2,       /* part of another record (order lines): listed through the
+	                            * parent, so owner and timestamps get no indexes of their own */
 };
 
 /* Builds the derived parts of the metadata. Call once at start. */

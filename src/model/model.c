@@ -40,6 +40,12 @@ static int init_entity(struct kh_entity *e, int index)
 	f[0] = sys_id;
 	memcpy(f + 1, e->own_fields, (size_t)nown * sizeof *f);
 	memcpy(f + 1 + nown, sys_tail, sizeof sys_tail);
+	/* Parts of another record are found through it: indexes on their owner and
+	 * timestamps would cost every insert (millions of order lines) for queries
+	 * nobody makes. */
+	if (e->flags & KH_E_CHILD)
+		for (int i = nown + 1; i < nown + 1 + NTAIL; i++)
+			f[i].flags &= ~(unsigned)KH_F_INDEXED;
 	for (int i = 0; i < nown + 1 + NTAIL; i++) {
 		char *key = malloc(strlen(f[i].name) + 4);
 		if (!key)
