@@ -209,6 +209,17 @@ enum kh_err kh_an_cohorts(const struct kh_an_data *d, const struct kh_an_opts *o
 enum kh_err kh_an_survival(const struct kh_an_data *d, const struct kh_an_opts *o, struct kh_an_out *out,
 			   struct kh_errinfo *ei);
 
+/* The API's entry (analytics_compute.c): analysis `name` (rfm, abc, clv,
+ * churn, segments, baskets, lifecycle, profitability, cohorts, survival) over
+ * the principal's data up to o->as_of (which must be set), answered from the
+ * cache when the data have not changed since it was computed with the same
+ * params (the canonical query string). *cached says which. KH_ENOTFOUND for an
+ * unknown name. */
+enum kh_err kh_an_answer(struct kh_ctx *ctx, const char *name, const struct kh_an_opts *o, enum kh_an_by by,
+			 const char *params, struct kh_jw *w, int *cached);
+/* 1 if name is an analysis kh_an_answer knows. */
+int kh_an_known(const char *name);
+
 /* The name of churn feature j ("recency", ..., "complaints"), for reasons. */
 const char *kh_an_churn_feature(int j);
 

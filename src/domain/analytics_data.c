@@ -253,7 +253,8 @@ enum kh_err kh_an_data_finish(struct kh_an_data *d)
 	d->cust_id = malloc((d->n_cust ? d->n_cust : 1) * sizeof(int64_t));
 	if (!d->cust_id)
 		return KH_ENOMEM;
-	memcpy(d->cust_id, p->cust.key, d->n_cust * sizeof(int64_t));
+	if (d->n_cust)
+		memcpy(d->cust_id, p->cust.key, d->n_cust * sizeof(int64_t));
 	return KH_OK;
 }
 

@@ -1,0 +1,17 @@
+/* The handlers of the analytics module (routes_analytics.def): analyses,
+ * stored scores, the OLAP cube, surveys and their public answer pages,
+ * satisfaction models, AHP capability evaluation and the scorecard. */
+#ifndef KH_API_ANALYTICS_H
+#define KH_API_ANALYTICS_H
+
+#include "http/request.h"
+
+/* 403 unless the principal may read orders (every analysis reads them). */
+enum kh_err kh_api_analytics_allowed(struct kh_req *r);
+
+enum kh_err kh_api_analytics_run(struct kh_req *r);
+enum kh_err kh_api_analytics_status(struct kh_req *r);
+enum kh_err kh_api_analytics_refresh(struct kh_req *r);
+enum kh_err kh_api_scores(struct kh_req *r);
+
+#endif
