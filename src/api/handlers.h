@@ -47,4 +47,7 @@ enum kh_err kh_api_merge_create(struct kh_req *r);
 enum kh_err kh_api_merge_get(struct kh_req *r);
 enum kh_err kh_api_merge_undo(struct kh_req *r);
 
+/* The analytics module's handlers (api/analytics.c, surveys.c). */
+#include "api/analytics.h"
+
 #endif
