@@ -390,6 +390,20 @@ static enum kh_err update_row(struct kh_write *w)
 	return err;
 }
 
+/* The tail every change of an existing record shares: the row, the audit entry
+ * and outbox event, the search index, and the rules that follow a write. */
+static enum kh_err write_change(struct kh_write *w)
+{
+	enum kh_err err = update_row(w);
+	if (!err)
+		err = record_change(w);
+	if (!err)
+		err = reindex(w);
+	if (!err)
+		err = run_hook(w, w->e->after_write);
+	return err;
+}
+
 /* Drops the values that equal the stored ones, so the audit log, the version
  * and the outbox only see real changes. Returns how many remain. */
 static int keep_real_changes(struct kh_write *w)
@@ -457,13 +471,7 @@ enum kh_err kh_record_patch(struct kh_ctx *ctx, struct kh_values *vals, int64_t 
 		if (!err)
 			err = check_refs_and_unique(&w);
 		if (!err)
-			err = update_row(&w);
-		if (!err)
-			err = record_change(&w);
-		if (!err)
-			err = reindex(&w);
-		if (!err)
-			err = run_hook(&w, e->after_write);
+			err = write_change(&w);
 	}
 	return finish(ctx, own_tx, err);
 }
@@ -487,13 +495,7 @@ static enum kh_err set_archived(struct kh_ctx *ctx, const struct kh_entity *e, i
 		err = run_hook(&w, e->before_write);
 	}
 	if (!err)
-		err = update_row(&w);
-	if (!err)
-		err = record_change(&w);
-	if (!err)
-		err = reindex(&w);
-	if (!err)
-		err = run_hook(&w, e->after_write);
+		err = write_change(&w);
 	return finish(ctx, own_tx, err);
 }
 
