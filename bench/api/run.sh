@@ -65,18 +65,30 @@ cp "$WORK/www/point.json" "$WORK/www/create.json"
 cp "$WORK/www/point.json" "$WORK/www/update.json"
 chmod 644 "$WORK/www"/*.json
 
-NGINX_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# Two nginx servers on the same files: as Debian ships it (an access log line per
+# request, sendfile) - the reference - and tuned (no access log), for the record.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+NGINX_PORT=$(free_port)
+NGINX_FAST_PORT=$(free_port)
 cat >"$WORK/nginx.conf" <<CONF
 worker_processes $THREADS;
 pid $WORK/nginx.pid;
 error_log $WORK/nginx-error.log;
 events { worker_connections 4096; }
 http {
-  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_timeout 65;
+  types { application/json json; }
   server {
     listen 127.0.0.1:$NGINX_PORT;
     root $WORK/www;
-    location / { default_type application/json; }
+    access_log $WORK/nginx-access.log;
+  }
+  server {
+    listen 127.0.0.1:$NGINX_FAST_PORT;
+    root $WORK/www;
+    access_log off;
   }
 }
 CONF
@@ -113,20 +125,23 @@ RESULT=bench/results/api-$(date -u +%Y%m%dT%H%M%SZ).md
 {
   echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); $(date -u +%F)."
   echo "Data: kehu demo --customers $CUSTOMERS ($(sqlite3 "$DB" 'SELECT count(*) FROM contacts') contacts, $(sqlite3 "$DB" 'SELECT count(*) FROM orders') orders)."
-  echo "Load: wrk -t2 -c$CONNECTIONS -d$DURATION, median of $RUNS runs; kehu serve --threads $THREADS; nginx worker_processes $THREADS."
+  echo "Load: wrk -t2 -c$CONNECTIONS -d$DURATION, median of $RUNS runs; kehu serve --threads $THREADS; nginx worker_processes $THREADS,"
+  echo "sendfile, an access log as Debian's default configuration has (the reference), and again without the log. Load average at start: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
-  echo "| operation | answer bytes | kehu req/s | nginx req/s | kehu/nginx | kehu p50 ms | kehu p99 ms | kehu peak RSS MB |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| operation | answer bytes | kehu req/s | nginx req/s | kehu/nginx | kehu p50 ms | kehu p99 ms | kehu peak RSS MB | nginx without access log req/s |"
+  echo "|---|---|---|---|---|---|---|---|---|"
 } | tee "$RESULT"
 
 for op in point list search summary update create; do
   rm -f "$WORK/stop-rss"
   peak_rss "$KEHU_PID" >"$WORK/rss" &
   RSS_PID=$!
-  : >"$WORK/k" ; : >"$WORK/n"
+  : >"$WORK/k" ; : >"$WORK/n" ; : >"$WORK/f"
   for _ in $(seq "$RUNS"); do
     run_wrk "$KEHU_URL" "$ROOT/bench/api/$op.lua" >>"$WORK/k"
     KEHU_BENCH_STATIC=/$op.json run_wrk "http://127.0.0.1:$NGINX_PORT" "$ROOT/bench/api/static.lua" >>"$WORK/n"
+    KEHU_BENCH_STATIC=/$op.json run_wrk "http://127.0.0.1:$NGINX_FAST_PORT" "$ROOT/bench/api/static.lua" >>"$WORK/f"
+    : >"$WORK/nginx-access.log" # the log of a run, not of all of them
   done
   touch "$WORK/stop-rss"
   wait "$RSS_PID"
@@ -142,7 +157,8 @@ for op in point list search summary update create; do
   p99=$(cut -d' ' -f3 "$WORK/k" | median)
   bytes=$(stat -c %s "$WORK/www/$op.json")
   ratio=$(awk -v k="$k" -v n="$n" 'BEGIN { printf "%.0f%%", 100 * k / n }')
-  echo "| $op | $bytes | $k | $n | $ratio | $p50 | $p99 | $(cat "$WORK/rss") |" | tee -a "$RESULT"
+  f=$(cut -d' ' -f1 "$WORK/f" | median)
+  echo "| $op | $bytes | $k | $n | $ratio | $p50 | $p99 | $(cat "$WORK/rss") | $f |" | tee -a "$RESULT"
 done
 echo >&2
 echo "written to $RESULT" >&2
