@@ -1498,6 +1498,11 @@ enum kh_err kh_import_run(struct kh_ctx *ctx, int64_t job, struct kh_src src, kh
 		}
 		if (!err)
 			err = kh_db_commit(db);
+		/* Updated records' search documents wait in the store's queue (new
+		 * ones were indexed batch by batch): apply them now, so that a
+		 * command-line import without a server running is searchable too. */
+		for (int64_t i = 0; !err && db->ops->search_flush && i <= r.st.updated / 5000 + 1; i++)
+			err = db->ops->search_flush(db);
 	}
 	ctx->bulk = 0;
 	if (err) {

@@ -105,7 +105,7 @@ test('round trip: export as CSV and XLSX, import back by id with updates: nothin
   try {
     const token = await srv.login();
     await seed(srv, token);
-    const state = () => sql(srv.db, 'SELECT group_concat(id || version || updated_at, ";") FROM contacts');
+    const state = () => sql(srv.db, 'SELECT id, version, updated_at FROM contacts ORDER BY id');
     const audit = () => sql(srv.db, 'SELECT count(*) FROM kh_audit');
     const before = state(), auditBefore = audit();
     const csv = join(dir, 'contacts.csv');
