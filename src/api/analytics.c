@@ -12,6 +12,7 @@
 #include "api/analytics.h"
 #include "api/handlers.h"
 #include "domain/analytics.h"
+#include "domain/analytics_cube.h"
 #include "domain/analytics_scores.h"
 #include "model/permission.h"
 #include "util/buf.h"
@@ -284,4 +285,97 @@ enum kh_err kh_api_analytics_refresh(struct kh_req *r)
 	kh_jw_bool(&r->jw, 1);
 	kh_jw_obj_end(&r->jw);
 	return KH_OK;
+}
+
+/* ---- the cube ---- */
+
+struct cube_params {
+	struct kh_req *r;
+	struct kh_cube_req q;
+	struct kh_buf key;
+};
+
+static void cube_take(void *cls, const char *key, const char *v)
+{
+	struct cube_params *p = cls;
+	struct kh_cube_req *q = &p->q;
+	struct kh_errinfo *ei = &p->r->ei;
+	if (!v)
+		v = "";
+	kh_buf_addf(&p->key, "&%s=%s", key, v);
+	if (!strcmp(key, "fact")) {
+		if (strcmp(v, "orders") && strcmp(v, "opportunities")) {
+			kh_errinfo_set(ei, KH_EINVAL, "a query parameter is not valid");
+			kh_errinfo_field(ei, key, "must be orders or opportunities");
+		}
+		q->fact = kh_arena_strdup(&p->r->arena, v);
+	} else if (!strcmp(key, "rollup")) {
+		q->rollup = !strcmp(v, "1") || !strcmp(v, "true");
+	} else if (!strcmp(key, "by")) {
+		q->by = !strcmp(v, "account") ? KH_AN_ACCOUNT : KH_AN_CONTACT;
+		if (strcmp(v, "account") && strcmp(v, "contact")) {
+			kh_errinfo_set(ei, KH_EINVAL, "a query parameter is not valid");
+			kh_errinfo_field(ei, key, "must be contact or account");
+		}
+	} else if (!strcmp(key, "dims")) {
+		char *s = kh_arena_strdup(&p->r->arena, v), *save = NULL;
+		q->n_dims = 0;
+		for (char *t = s ? strtok_r(s, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save)) {
+			if (!kh_cube_dim_known(t) || q->n_dims == 4) {
+				kh_errinfo_set(ei, KH_EINVAL, "a query parameter is not valid");
+				kh_errinfo_field(ei, key,
+						 "up to 4 of year, quarter, month, region, city, category, product, segment, owner, stage");
+				return;
+			}
+			q->dims[q->n_dims++] = t;
+		}
+	} else if (kh_cube_dim_known(key)) {
+		/* A slice: dim=member, or dim=a,b,c (members are alternatives). */
+		char *s = kh_arena_strdup(&p->r->arena, v), *save = NULL;
+		for (char *t = s ? strtok_r(s, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save)) {
+			if (q->n_filters == KH_CUBE_MAX_FILTERS) {
+				kh_errinfo_set(ei, KH_EINVAL, "a query parameter is not valid");
+				kh_errinfo_field(ei, key, "too many members in the filters (at most %d)", KH_CUBE_MAX_FILTERS);
+				return;
+			}
+			q->filter_dim[q->n_filters] = key;
+			q->filter_value[q->n_filters++] = t;
+		}
+	} else {
+		kh_errinfo_set(ei, KH_EINVAL, "a query parameter is not valid");
+		kh_errinfo_field(ei, key, "unknown parameter for the cube");
+	}
+}
+
+static enum kh_err cube_run(struct kh_ctx *ctx, const void *arg, struct kh_jw *w)
+{
+	return kh_an_cube(ctx, arg, w);
+}
+
+/* GET /api/v1/analytics/cube */
+enum kh_err kh_api_analytics_cube(struct kh_req *r)
+{
+	enum kh_err err = kh_api_analytics_allowed(r);
+	if (err)
+		return err;
+	struct cube_params *p = kh_arena_calloc(&r->arena, 1, sizeof *p);
+	if (!p)
+		return KH_ENOMEM;
+	p->r = r;
+	p->q.fact = "orders";
+	p->q.n_dims = 1;
+	p->q.dims[0] = "year";
+	kh_buf_init(&p->key, 8192);
+	kh_req_args(r, cube_take, p);
+	if (!r->ei.code && !strcmp(p->q.fact, "opportunities") &&
+	    kh_scope_of(&r->who, kh_entity_find("opportunities"), KH_ACT_READ) == KH_SCOPE_NONE)
+		kh_req_fail(r, KH_EFORBIDDEN, "your role may not read opportunities");
+	if (r->ei.code || p->key.err) {
+		kh_buf_release(&p->key);
+		return r->ei.code ? r->ei.code : KH_EINVAL;
+	}
+	int cached;
+	err = kh_an_cached(&r->ctx, "cube", p->key.data, cube_run, &p->q, &r->jw, &cached);
+	kh_buf_release(&p->key);
+	return err;
 }

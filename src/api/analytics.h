@@ -13,5 +13,6 @@ enum kh_err kh_api_analytics_run(struct kh_req *r);
 enum kh_err kh_api_analytics_status(struct kh_req *r);
 enum kh_err kh_api_analytics_refresh(struct kh_req *r);
 enum kh_err kh_api_scores(struct kh_req *r);
+enum kh_err kh_api_analytics_cube(struct kh_req *r);
 
 #endif

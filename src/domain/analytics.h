@@ -217,6 +217,12 @@ enum kh_err kh_an_survival(const struct kh_an_data *d, const struct kh_an_opts *
  * unknown name. */
 enum kh_err kh_an_answer(struct kh_ctx *ctx, const char *name, const struct kh_an_opts *o, enum kh_an_by by,
 			 const char *params, struct kh_jw *w, int *cached);
+/* The cache in front of any answer: fn(ctx, arg, w) runs only when the cache
+ * has no answer for (what, params, the principal's view of the data) computed
+ * from the current data version. */
+enum kh_err kh_an_cached(struct kh_ctx *ctx, const char *what, const char *params,
+			 enum kh_err (*fn)(struct kh_ctx *, const void *, struct kh_jw *), const void *arg, struct kh_jw *w,
+			 int *cached);
 /* 1 if name is an analysis kh_an_answer knows. */
 int kh_an_known(const char *name);
 

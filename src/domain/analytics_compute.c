@@ -8,6 +8,9 @@
 #include "model/permission.h"
 #include "util/log.h"
 
+/* The shape of the cached answers; bump it when any of them changes. */
+#define KH_AN_FORMAT 1
+
 typedef enum kh_err (*run_fn)(const struct kh_an_data *, const struct kh_an_opts *, struct kh_an_out *,
 			      struct kh_errinfo *);
 
@@ -62,20 +65,18 @@ static void scope_key(const struct kh_principal *who, char out[32])
 	snprintf(out, 32, "all");
 }
 
-enum kh_err kh_an_answer(struct kh_ctx *ctx, const char *name, const struct kh_an_opts *o, enum kh_an_by by,
-			 const char *params, struct kh_jw *w, int *cached)
+enum kh_err kh_an_cached(struct kh_ctx *ctx, const char *what, const char *params,
+			 enum kh_err (*fn)(struct kh_ctx *, const void *, struct kh_jw *), const void *arg, struct kh_jw *w,
+			 int *cached)
 {
-	run_fn run = NULL;
-	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-		if (!strcmp(table[i].name, name))
-			run = table[i].run;
-	if (!run)
-		return kh_errinfo_set(ctx->ei, KH_ENOTFOUND, "there is no analysis named %s", name);
 	*cached = 0;
-	char version[96], scope[32], key[1024];
+	char version[96], scope[32];
 	scope_key(ctx->who, scope);
-	snprintf(key, sizeof key, "%s?%s&by=%s&scope=%s", name, params, by == KH_AN_ACCOUNT ? "account" : "contact",
-		 scope);
+	/* The format number changes when answers change shape, so that an
+	 * upgraded server does not serve what the old one cached. */
+	char *key = kh_arena_printf(ctx->arena, "%s?%s&scope=%s&format=%d", what, params, scope, KH_AN_FORMAT);
+	if (!key)
+		return KH_ENOMEM;
 	enum kh_err err = kh_an_data_version(ctx->db, version);
 	if (err)
 		return kh_errinfo_set(ctx->ei, err, "cannot read the data version");
@@ -91,24 +92,51 @@ enum kh_err kh_an_answer(struct kh_ctx *ctx, const char *name, const struct kh_a
 		return KH_OK;
 	}
 	kh_buf_release(&body);
-	struct kh_an_data d;
-	if ((err = kh_an_load_db(ctx, by, o->as_of, &d, NULL, NULL)))
-		return err;
 	struct kh_buf out = KH_BUF_INIT;
 	struct kh_jw jw;
 	kh_jw_init(&jw, &out);
-	struct kh_an_out ao = {&jw, NULL};
-	err = d.n ? run(&d, o, &ao, ctx->ei)
-		  : kh_errinfo_set(ctx->ei, KH_EINVAL, "there are no purchases to analyse up to the as-of date");
-	kh_an_data_release(&d);
+	err = fn(ctx, arg, &jw);
 	if (!err && out.err)
 		err = kh_errinfo_set(ctx->ei, out.err, "the answer could not be built");
 	if (!err) {
 		kh_jw_raw(w, out.data, out.len);
 		/* A cache that cannot be written costs time, not correctness. */
 		if (kh_an_cache_put(ctx->db, key, version, out.data, out.len))
-			kh_warn("analytics: cannot cache %s", name);
+			kh_warn("analytics: cannot cache %s", what);
 	}
 	kh_buf_release(&out);
 	return err;
+}
+
+struct answer_arg {
+	run_fn run;
+	const struct kh_an_opts *o;
+	enum kh_an_by by;
+};
+
+static enum kh_err answer(struct kh_ctx *ctx, const void *arg, struct kh_jw *w)
+{
+	const struct answer_arg *a = arg;
+	struct kh_an_data d;
+	enum kh_err err = kh_an_load_db(ctx, a->by, a->o->as_of, &d, NULL, NULL);
+	if (err)
+		return err;
+	struct kh_an_out ao = {w, NULL};
+	err = d.n ? a->run(&d, a->o, &ao, ctx->ei)
+		  : kh_errinfo_set(ctx->ei, KH_EINVAL, "there are no purchases to analyse up to the as-of date");
+	kh_an_data_release(&d);
+	return err;
+}
+
+enum kh_err kh_an_answer(struct kh_ctx *ctx, const char *name, const struct kh_an_opts *o, enum kh_an_by by,
+			 const char *params, struct kh_jw *w, int *cached)
+{
+	struct answer_arg a = {NULL, o, by};
+	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+		if (!strcmp(table[i].name, name))
+			a.run = table[i].run;
+	if (!a.run)
+		return kh_errinfo_set(ctx->ei, KH_ENOTFOUND, "there is no analysis named %s", name);
+	char *p = kh_arena_printf(ctx->arena, "%s&by=%s", params, by == KH_AN_ACCOUNT ? "account" : "contact");
+	return p ? kh_an_cached(ctx, name, p, answer, &a, w, cached) : KH_ENOMEM;
 }

@@ -208,3 +208,42 @@ test('refresh stores the scores the customer page shows; only administrators may
   const hidden = await srv.call('GET', `/api/v1/contacts/${top.customer_id}/scores`, { token: rep });
   assert.equal(hidden.status, 404);
 });
+
+test('the cube: roll-up subtotals add up, drilling down into a year gives its quarters, opportunities by stage', async () => {
+  const r = await call('GET', '/api/v1/analytics/cube?fact=orders&dims=year,category&rollup=1');
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.deepEqual(r.body.dims, ['year', 'category']);
+  assert.equal(r.body.drill.year, 'quarter');
+  const total = r.body.cells.find((c) => c.year === null && c.category === null);
+  const revenue = Number(sql(`SELECT sum(l.amount) ${PURCHASES}`)) / 100;
+  assert.ok(Math.abs(total.revenue - revenue) < 0.01, `${total.revenue} vs ${revenue}`);
+  assert.equal(total.count, Number(sql(`SELECT count(*) ${PURCHASES}`)));
+  const years = r.body.cells.filter((c) => c.year !== null && c.category === null);
+  assert.deepEqual(years.map((c) => c.year), [...years.map((c) => c.year)].sort());
+  for (const y of years) {
+    const parts = r.body.cells.filter((c) => c.year === y.year && c.category !== null);
+    assert.ok(Math.abs(parts.reduce((s, c) => s + c.revenue, 0) - y.revenue) < 0.01);
+    assert.ok(Math.abs(y.revenue - y.cost - y.margin) < 0.01);
+  }
+  const y = years[years.length - 1];
+  const q = await call('GET', `/api/v1/analytics/cube?fact=orders&dims=quarter&year=${y.year}`);
+  assert.equal(q.status, 200);
+  assert.ok(q.body.cells.every((c) => c.quarter.startsWith(y.year)));
+  assert.ok(Math.abs(q.body.cells.reduce((s, c) => s + c.revenue, 0) - y.revenue) < 0.01);
+  // Two members of one dimension are alternatives.
+  const two = await call('GET', `/api/v1/analytics/cube?dims=year&year=${years[0].year},${y.year}`);
+  assert.deepEqual(two.body.cells.map((c) => c.year), [years[0].year, y.year]);
+
+  const o = await call('GET', '/api/v1/analytics/cube?fact=opportunities&dims=stage');
+  assert.equal(o.status, 200);
+  const bySql = Object.fromEntries(sql("SELECT stage, count(*) FROM opportunities WHERE archived_at IS NULL AND currency = 'CNY' GROUP BY stage").split('\n').map((l) => l.split('|')).map(([s, n]) => [s, Number(n)]));
+  assert.deepEqual(Object.fromEntries(o.body.cells.map((c) => [c.stage, c.count])), bySql);
+  const won = Number(sql("SELECT COALESCE(sum(amount), 0) FROM opportunities WHERE archived_at IS NULL AND currency = 'CNY' AND status = 'won'")) / 100;
+  assert.ok(Math.abs(o.body.cells.reduce((s, c) => s + c.won, 0) - won) < 0.01);
+
+  for (const [qs, field] of [['dims=stage', 'dims'], ['fact=leads', 'fact'], ['dims=colour', 'dims'], ['limit=3', 'limit']]) {
+    const b = await call('GET', `/api/v1/analytics/cube?${qs}`);
+    assert.equal(b.status, 400, qs);
+    assert.ok(b.body.error.fields[field], qs);
+  }
+});
