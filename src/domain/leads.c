@@ -78,37 +78,25 @@ static int find_dups(struct kh_db *db, int64_t self, const struct kh_val *email,
 		char key[KH_PHONE_KEY_MAX], other[KH_PHONE_KEY_MAX];
 		if (phones[ph]->t != KH_V_TEXT || !kh_phone_key(phones[ph]->s, phones[ph]->n, key))
 			continue;
-		/* The search index holds phones as bare digits: the last eight digits
-		 * find the candidates, the keys decide. */
+		/* Phones are stored as people write them: the last four digits find
+		 * the candidates, the phone keys decide. */
 		size_t kl = strlen(key);
-		const char *tail = key + (kl > 8 ? kl - 8 : 0);
-		if (db->ops->search(db, tail, 50, &rows))
-			continue;
-		int64_t docs[50];
-		int nd = 0;
-		while (nd < 50 && kh_rows_next(db, rows) > 0)
-			docs[nd++] = kh_rows_col(db, rows, 0).i;
-		kh_rows_end(db, rows);
-		for (int i = 0; i < nd; i++) {
-			int code = (int)(docs[i] & ((1 << KH_SEARCH_ENTITY_BITS) - 1));
-			int64_t id = docs[i] >> KH_SEARCH_ENTITY_BITS;
-			const struct kh_entity *e = NULL;
-			for (int k = 0; k < kh_nentities; k++)
-				if (kh_entities[k]->code == code)
-					e = kh_entities[k];
-			if (!e || (strcmp(e->name, "leads") && strcmp(e->name, "contacts")) ||
-			    (!strcmp(e->name, "leads") && id == self))
+		char like[8];
+		snprintf(like, sizeof like, "%%%s", key + (kl > 4 ? kl - 4 : 0));
+		static const char *const sql[] = {
+			"SELECT id, phone, mobile FROM leads WHERE (phone LIKE $1 OR mobile LIKE $1) AND id <> $2 AND "
+			"archived_at IS NULL ORDER BY id LIMIT 200",
+			"SELECT id, phone, mobile FROM contacts WHERE (phone LIKE $1 OR mobile LIKE $1) AND archived_at IS NULL "
+			"AND $2 = $2 ORDER BY id LIMIT 200"};
+		for (int k = 0; k < 2; k++) {
+			struct kh_val p[2] = {KH_VTEXT(like), KH_VINT(self)};
+			if (kh_db_query(db, sql[k], p, 2, &rows))
 				continue;
-			char sql[160];
-			snprintf(sql, sizeof sql, "SELECT phone, mobile FROM %s WHERE id = $1 AND archived_at IS NULL", e->name);
-			struct kh_val p = KH_VINT(id);
-			if (kh_db_query(db, sql, &p, 1, &rows))
-				continue;
-			if (kh_rows_next(db, rows) > 0)
-				for (int c = 0; c < 2; c++) {
+			while (kh_rows_next(db, rows) > 0)
+				for (int c = 1; c < 3; c++) {
 					struct kh_val v = kh_rows_col(db, rows, c);
 					if (v.t == KH_V_TEXT && kh_phone_key(v.s, v.n, other) && !strcmp(other, key))
-						n = dup_add(d, n, e->name, id, "phone");
+						n = dup_add(d, n, k ? "contacts" : "leads", kh_rows_col(db, rows, 0).i, "phone");
 				}
 			kh_rows_end(db, rows);
 		}
@@ -599,7 +587,7 @@ enum kh_err kh_lead_convert(struct kh_ctx *ctx, int64_t lead_id, json_t *body, s
 	enum kh_err err = kh_db_begin(ctx->db, KH_TX_WRITE);
 	if (err)
 		return kh_errinfo_set(ctx->ei, err, "the database is busy");
-	struct kh_values lead;
+	struct kh_values lead = {0};
 	err = kh_sales_access(ctx, leads, lead_id, KH_ACT_EDIT);
 	if (!err && (err = kh_sales_load(ctx, leads, lead_id, &lead)))
 		kh_errinfo_set(ctx->ei, err, "cannot read lead %lld", (long long)lead_id);

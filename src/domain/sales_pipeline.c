@@ -288,7 +288,10 @@ enum kh_err kh_sales_opportunity_before_write(struct kh_write *w)
 	struct kh_ctx *ctx = w->ctx;
 	if (w->op != KH_OP_CREATE && w->op != KH_OP_UPDATE)
 		return kh_opportunity_before_write(w);
-	int given_prob = kh_write_changes(w, "probability"), given_fc = kh_write_changes(w, "forecast_category");
+	/* On a create the category holds its default unless the client chose another. */
+	int given_prob = kh_write_changes(w, "probability"),
+	    given_fc = kh_write_changes(w, "forecast_category") &&
+		       !(w->op == KH_OP_CREATE && kh_sales_is(kh_write_get(w, "forecast_category"), "pipeline"));
 	int stage_changes = kh_write_changes(w, "stage") || w->op == KH_OP_CREATE;
 	enum kh_err err = kh_opportunity_before_write(w);
 	if (err)
@@ -336,8 +339,10 @@ enum kh_err kh_sales_opportunity_before_write(struct kh_write *w)
 	if (stage_changes || pipeline_changes) {
 		if (!given_prob)
 			kh_write_set(w, "probability", KH_VINT(st->probability));
-		if (!given_fc && st->forecast_category && kh_sales_is(kh_write_get(w, "status"), "open"))
-			kh_write_set(w, "forecast_category", KH_VTEXT(st->forecast_category));
+		/* Copied: the pipeline's config is released before the row is written. */
+		char *fc = st->forecast_category ? kh_arena_strdup(ctx->arena, st->forecast_category) : NULL;
+		if (!given_fc && fc && kh_sales_is(kh_write_get(w, "status"), "open"))
+			kh_write_set(w, "forecast_category", KH_VTEXT(fc));
 	}
 	for (int i = 0; i < st->nrequired; i++)
 		if (is_empty(kh_write_get(w, st->required[i])))
