@@ -376,6 +376,9 @@ struct kh_table *kh_csv_open(struct kh_src src, const struct kh_csv_opts *o, cha
 		return NULL;
 	}
 	csv_set_realloc_func(&c->p, capped_realloc);
+	/* libcsv grows a field's buffer by this much at a time (128 bytes by
+	 * default): a long field would be copied thousands of times. */
+	csv_set_blk_size(&c->p, 16 * 1024);
 
 	/* The first chunk decides the encoding and the delimiter. */
 	ssize_t got;
