@@ -1270,7 +1270,7 @@ static enum kh_err throttle(struct kh_ctx *ctx, const struct form *f, const char
 					 p, 2);
 	} else if (!err && hits >= f->rate) {
 		limited = 1;
-		*retry_after = (start + 3600 * 1000000LL - t) / 1000000 + 1;
+		*retry_after = (start + 3600 * 1000000LL - t + 999999) / 1000000;
 	} else if (!err) {
 		err = kh_db_exec(ctx->db, "UPDATE kh_form_throttle SET hits = hits + 1 WHERE key = $1", p, 1);
 	}

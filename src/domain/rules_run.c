@@ -264,11 +264,16 @@ enum kh_err kh_sales_score_record(struct kh_ctx *ctx, const char *entity, int64_
 
 enum kh_err kh_rules_ensure_tick(struct kh_db *db)
 {
+	/* A tick due within two minutes will do; one queued for later (by a
+	 * clock that has since been set back) will not. */
+	char soon[KH_TIME_LEN];
+	kh_time_format(kh_now() + 120 * 1000000LL, soon);
+	struct kh_val p = KH_VTEXT(soon);
 	int64_t n = 0;
 	enum kh_err err = kh_db_int(db,
 				    "SELECT count(*) FROM kh_jobs WHERE kind = 'sales.tick' AND status IN ('pending', "
-				    "'running')",
-				    NULL, 0, &n);
+				    "'running') AND run_at <= $1",
+				    &p, 1, &n);
 	if (err || n > 0)
 		return err;
 	return kh_job_enqueue(db, "sales.tick", NULL, NULL, NULL);
