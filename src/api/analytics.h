@@ -14,5 +14,11 @@ enum kh_err kh_api_analytics_status(struct kh_req *r);
 enum kh_err kh_api_analytics_refresh(struct kh_req *r);
 enum kh_err kh_api_scores(struct kh_req *r);
 enum kh_err kh_api_analytics_cube(struct kh_req *r);
+enum kh_err kh_api_survey_send(struct kh_req *r);
+enum kh_err kh_api_survey_results(struct kh_req *r);
+enum kh_err kh_api_public_survey_get(struct kh_req *r);
+enum kh_err kh_api_public_survey_answer(struct kh_req *r);
+enum kh_err kh_api_satisfaction(struct kh_req *r);
+enum kh_err kh_api_loyalty(struct kh_req *r);
 
 #endif

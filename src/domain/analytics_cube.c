@@ -11,7 +11,6 @@
  *   owner                               (who owns the order or opportunity)
  *   stage                               (opportunities only) */
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -475,7 +474,9 @@ static enum kh_err load_opportunities(struct cube *c)
 	return err;
 }
 
-static const struct dict *sort_dict;
+/* qsort has no context argument in C11: the dictionary being sorted is
+ * this thread's. */
+static _Thread_local const struct dict *sort_dict;
 
 static int cmp_code(const void *a, const void *b)
 {
@@ -483,11 +484,9 @@ static int cmp_code(const void *a, const void *b)
 }
 
 /* Renumbers the members of dimension d in label order, in the dictionary and
- * in every fact. Not thread-safe (qsort has no context argument in C11), so
- * it holds a lock. */
+ * in every fact. */
 static enum kh_err sort_members(struct cube *c, int d)
 {
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	struct dict *di = &c->dict[d];
 	size_t n = di->n;
 	uint32_t *order = malloc((n ? n : 1) * sizeof(uint32_t)), *rank = malloc((n ? n : 1) * sizeof(uint32_t));
@@ -500,10 +499,8 @@ static enum kh_err sort_members(struct cube *c, int d)
 	}
 	for (size_t i = 0; i < n; i++)
 		order[i] = (uint32_t)i;
-	pthread_mutex_lock(&lock);
 	sort_dict = di;
 	qsort(order, n, sizeof(uint32_t), cmp_code);
-	pthread_mutex_unlock(&lock);
 	for (size_t i = 0; i < n; i++) {
 		rank[order[i]] = (uint32_t)i;
 		label[i] = di->label[order[i]];

@@ -8,6 +8,7 @@
 #include "analytics/rfm.h"
 #include "domain/analytics_scores.h"
 #include "domain/read.h"
+#include "domain/surveys.h"
 #include "model/permission.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -405,4 +406,4 @@ static const struct kh_job_kind refresh_kind = {"analytics.refresh", refresh_job
 static const struct kh_outbox_consumer schedule_consumer = {"analytics.schedule", schedule};
 
 const struct kh_job_kind *const kh_analytics_jobs[] = {&refresh_kind, NULL};
-const struct kh_outbox_consumer *const kh_analytics_consumers[] = {&schedule_consumer, NULL};
+const struct kh_outbox_consumer *const kh_analytics_consumers[] = {&schedule_consumer, &kh_survey_trigger, NULL};
