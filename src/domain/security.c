@@ -120,6 +120,15 @@ static json_t *builtin_permissions(const char *key)
 	json_object_set_new(p, "consents", actions("all", "all", "all", "none", "none", "none"));
 	if (!strcmp(key, "marketing"))
 		json_object_set_new(p, "campaigns", actions("all", "all", "all", "all", "all", "all"));
+	/* The analytics module: marketing and service run surveys; managers
+	 * assess CRM capability. */
+	if (!strcmp(key, "marketing") || !strcmp(key, "service_agent")) {
+		json_object_set_new(p, "surveys", actions("all", "all", "all", "all", "all", "none"));
+		json_object_set_new(p, "survey_questions", actions("all", "all", "all", "all", "none", "none"));
+		json_object_set_new(p, "survey_invitations", actions("all", "all", "own", "own", "all", "none"));
+	}
+	if (!strcmp(key, "sales_manager"))
+		json_object_set_new(p, "capability_assessments", actions("all", "all", "own", "own", "none", "none"));
 	return p;
 }
 
