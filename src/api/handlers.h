@@ -50,4 +50,7 @@ enum kh_err kh_api_merge_undo(struct kh_req *r);
 /* The analytics module's handlers (api/analytics.c, surveys.c). */
 #include "api/analytics.h"
 
+/* The service and call-center module's handlers. */
+#include "api/service.h"
+
 #endif

@@ -339,6 +339,10 @@ enum kh_err kh_api_test_clock(struct kh_req *r)
 		return KH_EVALIDATION;
 	}
 	kh_clock_set(us);
+	/* The background tick was queued by the old time: bring it to the new one. */
+	enum kh_err err = kh_service_ensure_tick(r->ctx.db);
+	if (err)
+		return kh_req_fail(r, err, "cannot reschedule the periodic work");
 	char text[KH_TIME_LEN];
 	kh_time_format(kh_now(), text);
 	kh_jw_obj(&r->jw);

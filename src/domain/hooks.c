@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "domain/auth.h"
+#include "domain/service.h"
 #include "domain/write.h"
 
 static int is(const struct kh_val *v, const char *s)
@@ -88,8 +89,9 @@ static enum kh_err assign_number(struct kh_write *w, const char *field, const ch
 }
 
 /* Cases: a number on creation; resolving and closing stamp their times; a
- * reopened case loses them. */
-enum kh_err kh_case_before_write(struct kh_write *w)
+ * reopened case loses them. Then the service module's rules: the state
+ * machine, assignment and SLA clocks (domain/cases.c). */
+static enum kh_err kh_case_core_before_write(struct kh_write *w)
 {
 	if (w->op == KH_OP_CREATE && kh_write_get(w, "case_number")->t == KH_V_NULL) {
 		enum kh_err err = assign_number(w, "case_number", "cases", "CS");
@@ -109,6 +111,12 @@ enum kh_err kh_case_before_write(struct kh_write *w)
 		kh_write_set(w, "closed_at", KH_VNULL);
 	}
 	return KH_OK;
+}
+
+enum kh_err kh_case_before_write(struct kh_write *w)
+{
+	enum kh_err err = kh_case_core_before_write(w);
+	return err ? err : kh_case_service_before_write(w);
 }
 
 enum kh_err kh_order_before_write(struct kh_write *w)

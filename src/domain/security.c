@@ -120,6 +120,14 @@ static json_t *builtin_permissions(const char *key)
 	json_object_set_new(p, "consents", actions("all", "all", "all", "none", "none", "none"));
 	if (!strcmp(key, "marketing"))
 		json_object_set_new(p, "campaigns", actions("all", "all", "all", "all", "all", "all"));
+	/* Service and call center: agents work cases, calls, follow-ups and the
+	 * knowledge base; managers too; agents change their own agent record. */
+	if (!strcmp(key, "service_agent") || !strcmp(key, "sales_manager")) {
+		json_object_set_new(p, "calls", actions("all", "all", "all", "none", "none", "none"));
+		json_object_set_new(p, "service_followups", actions("all", "all", "all", "own", "none", "none"));
+		json_object_set_new(p, "kb_articles", actions("all", "all", "all", "own", "none", "none"));
+		json_object_set_new(p, "agents", actions("all", "none", "own", "none", "none", "none"));
+	}
 	/* The analytics module: marketing and service run surveys; managers
 	 * assess CRM capability. */
 	if (!strcmp(key, "marketing") || !strcmp(key, "service_agent")) {

@@ -42,5 +42,7 @@ enum kh_err kh_service_kv_put(struct kh_db *db, const char *key, const char *val
 
 /* Queues the periodic tick (migration 200 queues the first). */
 enum kh_err kh_service_schedule(struct kh_db *db);
+/* Brings the next tick to now if the pending one is far in the future. */
+enum kh_err kh_service_ensure_tick(struct kh_db *db);
 
 #endif

@@ -325,7 +325,9 @@ enum kh_err kh_sla_apply(struct kh_write *w, int insert)
 	return KH_OK;
 }
 
-/* ---- warnings, breaches and escalation ---- */
+/* ---- warnings, breaches and escalation ----
+ * A clock is breached once the time is past its due instant: an answer at the
+ * very instant is in time, as stop() counts it. */
 
 struct due_row {
 	int64_t case_id;
@@ -490,9 +492,9 @@ enum kh_err kh_sla_check(struct kh_ctx *ctx, int *warnings, int *breaches)
 		struct due_row due[100];
 		int n = 0;
 		enum kh_err err = kh_db_query(db,
-					      "SELECT case_id, metric, CASE WHEN due_at <= $1 THEN 1 ELSE 0 END FROM "
+					      "SELECT case_id, metric, CASE WHEN due_at < $1 THEN 1 ELSE 0 END FROM "
 					      "kh_sla_clocks WHERE state = 'running' AND breached_at IS NULL AND "
-					      "(due_at <= $1 OR (warned_at IS NULL AND warn_at <= $1)) ORDER BY case_id LIMIT 100",
+					      "(due_at < $1 OR (warned_at IS NULL AND warn_at <= $1)) ORDER BY case_id LIMIT 100",
 					      &p, 1, &rows);
 		if (err)
 			return err;

@@ -81,8 +81,13 @@ enum kh_err kh_phone_match(struct kh_db *db, const char *number, struct kh_phone
 		return KH_EINVAL;
 	char q[KH_PHONE_KEY_MAX];
 	search_digits(m->key, q, sizeof q);
+	/* The index is filled in batches: apply what is queued, so that a contact
+	 * saved a moment ago is found when they call. */
+	enum kh_err err = db->ops->search_flush ? db->ops->search_flush(db) : KH_OK;
+	if (err)
+		return err;
 	struct kh_rows *rows;
-	enum kh_err err = db->ops->search(db, q, 50, &rows);
+	err = db->ops->search(db, q, 50, &rows);
 	if (err)
 		return err == KH_EINVAL ? KH_OK : err;
 	int64_t docs[50];

@@ -5,7 +5,7 @@
 
 #include "http/request.h"
 
-#define MAX_ROUTES 64
+#define MAX_ROUTES 256 /* every module's routes, with room to grow */
 static const int statuses[] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503};
 #define NSTATUS ((int)(sizeof statuses / sizeof statuses[0]) + 1) /* + "other" */
 static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10};

@@ -7,6 +7,7 @@
  * owner_id, version, archived_at) are added by model.c. */
 #include "model/entity.h"
 #include "domain/hooks.h"
+#include "domain/service.h"
 
 #define STR(n, len, fl, en, zh) {.name = n, .type = KH_T_STRING, .max_len = len, .flags = fl, .label_en = en, .label_zh = zh}
 #define TXT(n, fl, en, zh) {.name = n, .type = KH_T_TEXT, .flags = fl, .label_en = en, .label_zh = zh}
@@ -45,6 +46,10 @@ static const char *const priorities[] = {"low", "normal", "high", "urgent", 0};
 static const char *const case_types[] = {"question", "problem", "incident", "request", "complaint", 0};
 static const char *const case_statuses[] = {"new", "assigned", "in_progress", "waiting", "resolved", "closed", 0};
 static const char *const channels[] = {"phone", "email", "web", "wechat", "chat", "walk_in", "social", 0};
+static const char *const sla_statuses[] = {"on_track", "warning", "paused", "breached", "met", 0};
+static const char *const complaint_causes[] = {"product_quality", "delivery", "service_attitude", "billing",
+	"after_sales", "false_advertising", "privacy", "other", 0};
+static const char *const severities[] = {"minor", "major", "critical", 0};
 static const char *const campaign_types[] = {"email", "sms", "event", "webinar", "advertising", "social",
 	"telemarketing", "direct_mail", "other", 0};
 static const char *const campaign_statuses[] = {"planned", "active", "completed", "aborted", 0};
@@ -170,6 +175,20 @@ static const struct kh_field case_fields[] = {
 	INT("satisfaction", 1, 5, 0, "Satisfaction (1-5)", "满意度(1-5)"),
 	TXT("description", 0, "Description", "问题描述"),
 	TXT("resolution", 0, "Resolution", "解决方案"),
+	/* The service module (domain/cases.c, sla.c): queues, SLA clocks, complaints, surveys. */
+	STR("category", 60, KH_F_INDEXED, "Category", "类别"),
+	REF("queue_id", "service_queues", 0, "Queue", "服务队列"),
+	TYPED("first_response_due_at", KH_T_DATETIME, KH_F_READONLY | KH_F_INDEXED, "First response due", "首次响应期限"),
+	TYPED("resolution_due_at", KH_T_DATETIME, KH_F_READONLY | KH_F_INDEXED, "Resolution due", "解决期限"),
+	ENUM("sla_status", sla_statuses, 0, KH_F_READONLY | KH_F_INDEXED, "SLA", "SLA 状态"),
+	TYPED("escalated_at", KH_T_DATETIME, KH_F_READONLY, "Escalated at", "升级时间"),
+	INT("reopen_count", 0, 1000000, KH_F_READONLY, "Reopened", "重开次数"),
+	ENUM("complaint_cause", complaint_causes, 0, KH_F_INDEXED, "Complaint cause", "投诉原因"),
+	ENUM("severity", severities, 0, KH_F_INDEXED, "Severity", "严重程度"),
+	MONEY("compensation", 0, "Compensation", "补偿金额"),
+	TXT("root_cause", 0, "Root cause", "根本原因"),
+	TXT("satisfaction_comment", KH_F_READONLY, "Customer's comment", "客户评价"),
+	REF("kb_article_id", "kb_articles", 0, "Solution article", "解决方案文章"),
 	END};
 
 static const struct kh_field campaign_fields[] = {
@@ -256,7 +275,7 @@ static struct kh_entity opportunities = {5, "opportunities", "opportunity", "Opp
 static struct kh_entity activities = {6, "activities", "activity", "Activities", "活动", activity_fields, "-id",
 	.before_write = kh_activity_before_write};
 static struct kh_entity cases = {7, "cases", "case", "Cases", "服务工单", case_fields, "-id",
-	.before_write = kh_case_before_write};
+	.before_write = kh_case_before_write, .after_write = kh_case_service_after_write};
 static struct kh_entity campaigns = {8, "campaigns", "campaign", "Campaigns", "市场活动", campaign_fields, "-id"};
 static struct kh_entity products = {9, "products", "product", "Products", "产品", product_fields, "name"};
 static struct kh_entity orders = {10, "orders", "order", "Orders", "订单", order_fields, "-id",

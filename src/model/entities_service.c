@@ -151,12 +151,12 @@ static struct kh_entity queues = {33, "service_queues", "service_queue", "Queues
 	KH_E_ADMIN_WRITE};
 static struct kh_entity agents = {34, "agents", "agent", "Agents", "坐席", agent_fields, "name",
 	.before_write = kh_agent_before_write};
-static struct kh_entity kb_articles = {35, "kb_articles", "kb_article", "Knowledge base", "知识库", kb_fields,
+static struct kh_entity kb_articles = {35, "kb_articles", "kb_article", "KB articles", "知识库文章", kb_fields,
 	"-id", .after_write = kh_kb_after_write, .after_bulk = kh_kb_reindex_all};
 static struct kh_entity calls = {36, "calls", "call", "Calls", "通话记录", call_fields, "-id"};
 static struct kh_entity followups = {37, "service_followups", "service_followup", "Follow-up visits", "回访",
 	followup_fields, "due_at", .before_write = kh_followup_before_write, .after_write = kh_followup_after_write};
-static struct kh_entity care_rules = {38, "care_rules", "care_rule", "Customer care rules", "客户关怀规则",
+static struct kh_entity care_rules = {38, "care_rules", "care_rule", "Care rules", "关怀规则",
 	care_rule_fields, "name", KH_E_ADMIN_WRITE};
 static struct kh_entity ivr_options = {39, "ivr_options", "ivr_option", "IVR menu", "IVR 菜单", ivr_fields, "menu",
 	KH_E_ADMIN_WRITE};

@@ -6,6 +6,7 @@
 #include "model/entity.h"
 #include "domain/analytics_scores.h"
 #include "domain/security.h"
+#include "domain/service.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -292,6 +293,7 @@ static const struct migration {
 	{8, "a queue in front of the search index", m4_search},
 	{400, "built-in roles", m400_roles},
 	{300, "import jobs, external ids, merges", m300_import},
+	{200, "service: SLA clocks, knowledge-base index, surveys, mail, state", kh_service_migrate},
 	{500, "analytics: customer scores, refresh runs, results cache", kh_an_migrate},
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
