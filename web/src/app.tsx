@@ -11,9 +11,15 @@ import { ListPage } from './pages/List';
 import { RecordPage } from './pages/Record';
 import { NewPage } from './pages/New';
 import { PipelinePage } from './pages/Pipeline';
+import { PhoneBar } from './pages/service/PhoneBar';
+import { PublicPage } from './pages/service/Public';
+import { SERVICE_LINKS, isServicePath, publicRoute } from './lib/service';
+import { ts } from './lib/service-i18n';
 
 // ECharts is big: the dashboard and its charts load only when opened.
 const DashboardPage = lazy(() => import('./pages/Dashboard').then((m) => ({ default: m.DashboardPage })));
+// The service module's screens (console, analysis, wallboard, Erlang C) load when opened.
+const ServicePages = lazy(() => import('./pages/service').then((m) => ({ default: m.ServicePages })));
 
 function LanguageSwitch({ id }: { id?: string }) {
   return (
@@ -42,6 +48,7 @@ function Nav({ current, onGo }: { current: string; onGo: () => void }) {
       <ul>
         {item('/', t('nav_home'))}
         {item('/pipeline', t('nav_pipeline'))}
+        {SERVICE_LINKS.map(([href, key]) => item(href, ts(key)))}
       </ul>
       {groups.map((g) => (
         <div class="nav-group" key={g.key}>
@@ -71,7 +78,7 @@ export function App({ ready }: { ready: boolean }) {
   const path = url.value.path;
   const loggedIn = !!user.value && !!meta.value;
   useEffect(() => {
-    if (ready && !loggedIn && path !== '/login') navigate(`/login?next=${encodeURIComponent(path + url.value.search)}`, true);
+    if (ready && !loggedIn && path !== '/login' && !publicRoute(path)) navigate(`/login?next=${encodeURIComponent(path + url.value.search)}`, true);
   }, [ready, loggedIn, path]);
   useEffect(() => {
     if (loggedIn && path === '/login') {
@@ -91,7 +98,7 @@ export function App({ ready }: { ready: boolean }) {
       : r.name === 'new' && e ? t('new_record', { entity: singularLabel(e) })
       : r.name === 'list' && e ? entityLabel(e)
       : '';
-    if (r.name !== 'record') document.title = name ? `${name} · Kehu` : t('app_name');
+    if (r.name !== 'record' && !isServicePath(path)) document.title = name ? `${name} · Kehu` : t('app_name');
   }, [path, loggedIn, locale.value]);
   useEffect(() => {
     if (!loggedIn) return;
@@ -99,13 +106,21 @@ export function App({ ready }: { ready: boolean }) {
     else document.getElementById('main')?.focus({ preventScroll: true });
   }, [path, loggedIn]);
 
+  const pub = publicRoute(path); // customers' pages: no login, no shell
+  if (pub) return (<><PublicPage route={pub} /><Toasts /></>);
   if (!ready) return <Loading />;
   if (!loggedIn) return (<><LoginPage /><Toasts /></>);
   const route = matchRoute(path, new Set(entities.value.keys()));
   if (route.name === 'login') return <Loading />;
-  const current = route.name === 'dashboard' ? '/' : route.name === 'pipeline' ? '/pipeline' : 'entity' in route ? `/${route.entity}` : '';
+  const current = route.name === 'dashboard' ? '/' : route.name === 'pipeline' ? '/pipeline' : 'entity' in route ? `/${route.entity}` : isServicePath(path) ? path : '';
   let page;
-  switch (route.name) {
+  if (isServicePath(path))
+    page = (
+      <Suspense fallback={<Loading />}>
+        <ServicePages path={path} />
+      </Suspense>
+    );
+  else switch (route.name) {
     case 'dashboard':
       page = (
         <Suspense fallback={<Loading />}>
@@ -141,6 +156,7 @@ export function App({ ready }: { ready: boolean }) {
           <span class="brand-name">Kehu</span>
         </Link>
         <GlobalSearch />
+        <PhoneBar />
         <div class="topbar-right desktop-only">
           <LanguageSwitch />
           <span class="whoami" title={u.username}>{u.display_name ?? u.username}</span>

@@ -346,6 +346,17 @@ export const ENUM_ZH: Record<string, string> = {
   admin: '管理员', sales_manager: '销售经理', sales_rep: '销售代表', service_agent: '客服专员',
   marketing: '市场专员', analyst: '分析师', read_only: '只读',
   'zh-CN': '简体中文', en: 'English',
+  // The service module (cases' SLA and complaints, agents, calls, follow-ups, care rules).
+  on_track: '正常', warning: '预警', paused: '已暂停', breached: '已超时', met: '已达标',
+  product_quality: '产品质量', delivery: '物流配送', service_attitude: '服务态度', billing: '费用账单',
+  after_sales: '售后维修', false_advertising: '虚假宣传', privacy: '隐私安全',
+  minor: '一般', major: '严重', critical: '特别严重',
+  holiday: '放假', workday: '调休上班', round_robin: '轮流分派', least_loaded: '最少在办',
+  offline: '离线', available: '空闲', on_call: '通话中', wrap_up: '话后处理', 'agents.state.break': '小休',
+  published: '已发布', inbound: '呼入', outbound: '呼出',
+  ringing: '振铃', queued: '排队中', answered: '已接听', ended: '已结束', missed: '未接', abandoned: '放弃',
+  done: '已完成', satisfied: '满意', unsatisfied: '不满意', unreachable: '未联系上',
+  birthday: '生日', first_purchase_anniversary: '首购周年', contract_renewal: '合同续约',
   'campaigns.status.active': '进行中',
 };
 
@@ -355,6 +366,8 @@ export const ENUM_EN: Record<string, string> = {
   in_progress: 'In progress', walk_in: 'Walk-in', sms: 'SMS', direct_mail: 'Direct mail',
   sales_manager: 'Sales manager', sales_rep: 'Sales rep', service_agent: 'Service agent', read_only: 'Read only',
   'zh-CN': '简体中文', en: 'English', email: 'E-mail',
+  on_track: 'On track', on_call: 'On call', wrap_up: 'Wrap-up', round_robin: 'Round robin', least_loaded: 'Least loaded',
+  first_purchase_anniversary: 'First purchase anniversary', after_sales: 'After-sales', false_advertising: 'False advertising',
 };
 
 /** The server's field messages (English) in Chinese; anything not listed is shown as the server said it. */

@@ -4,11 +4,11 @@ import type { MessageKey } from './messages';
 
 const NAV: { key: MessageKey; entities: string[] }[] = [
   { key: 'nav_sales', entities: ['accounts', 'contacts', 'leads', 'opportunities'] },
-  { key: 'nav_service', entities: ['cases'] },
+  { key: 'nav_service', entities: ['cases', 'service_followups', 'calls', 'kb_articles'] },
   { key: 'nav_marketing', entities: ['campaigns'] },
   { key: 'nav_commerce', entities: ['orders', 'products'] },
   { key: 'nav_work', entities: ['activities'] },
-  { key: 'nav_admin', entities: ['users'] },
+  { key: 'nav_admin', entities: ['users', 'agents', 'service_queues', 'sla_policies', 'service_calendars', 'calendar_days', 'care_rules', 'ivr_options'] },
 ];
 /** Entities that are parts of another record and need no menu entry. */
 const CHILD_ENTITIES = new Set(['order_lines']);
