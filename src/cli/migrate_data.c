@@ -389,6 +389,19 @@ static enum kh_err run(struct migration *m, char *msg, size_t msglen)
 	enum kh_err err;
 	if ((err = list_tables(m, msg, msglen)) || (err = check_target(m, msg, msglen)))
 		return err;
+	/* The SQLite driver indexes search documents after their transaction (a
+	 * queue that the server applies in the background): apply what waits, so
+	 * that the copy has every document. */
+	int64_t queued = 0;
+	for (int i = 0; m->src->ops->search_flush && i < 100000; i++) {
+		if (kh_db_int(m->src, "SELECT count(*) FROM kh_search_queue", NULL, 0, &queued) || queued == 0)
+			break;
+		if ((err = m->src->ops->search_flush(m->src))) {
+			snprintf(msg, msglen, "cannot bring the source's search index up to date: %s",
+				 m->src->ops->errmsg(m->src));
+			return err;
+		}
+	}
 	/* One snapshot of the source for the copy and its checksums. */
 	if ((err = kh_db_begin(m->src, KH_TX_READ))) {
 		snprintf(msg, msglen, "cannot read the source: %s", m->src->ops->errmsg(m->src));

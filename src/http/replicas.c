@@ -39,9 +39,7 @@ fail:
 #define SLOTS 4096
 static _Atomic int64_t last_write[SLOTS];
 
-/* Not kh_now(): this is the age of a write on this machine, not business time,
- * and tests freeze kh_now() with KEHU_NOW. */
-static int64_t monotonic_us(void)
+int64_t kh_monotonic_us(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -50,11 +48,11 @@ static int64_t monotonic_us(void)
 
 void kh_ryow_note_write(int64_t user_id)
 {
-	atomic_store_explicit(&last_write[(uint64_t)user_id % SLOTS], monotonic_us(), memory_order_relaxed);
+	atomic_store_explicit(&last_write[(uint64_t)user_id % SLOTS], kh_monotonic_us(), memory_order_relaxed);
 }
 
 int kh_ryow_recent(int64_t user_id)
 {
 	int64_t at = atomic_load_explicit(&last_write[(uint64_t)user_id % SLOTS], memory_order_relaxed);
-	return at && monotonic_us() - at < (int64_t)KH_RYOW_SECONDS * 1000000;
+	return at && kh_monotonic_us() - at < (int64_t)KH_RYOW_SECONDS * 1000000;
 }

@@ -70,7 +70,8 @@ static struct kh_db *thread_db(struct kh_server *s, struct kh_errinfo *ei)
 /* A thread's connections to the read replicas, opened when first needed. */
 struct read_conns {
 	struct kh_db *db[KH_MAX_READ_DBS];
-	unsigned next; /* round robin over the replicas */
+	int64_t down_until[KH_MAX_READ_DBS]; /* kh_monotonic_us() before which a failed replica is not tried */
+	unsigned next;                       /* round robin over the replicas */
 };
 
 static void close_read_conns(void *p)
@@ -94,17 +95,33 @@ static struct kh_db *thread_read_db(struct kh_server *s)
 	}
 	for (int tries = 0; tries < s->nread_dbs; tries++) {
 		int i = (int)(rc->next++ % (unsigned)s->nread_dbs);
+		if (rc->down_until[i] > kh_monotonic_us())
+			continue;
 		if (!rc->db[i]) {
 			char msg[512];
 			if (kh_db_open(s->read_dbs[i], 0, &rc->db[i], msg, sizeof msg)) {
 				kh_warn("read replica %d: %s", i + 1, msg);
 				rc->db[i] = NULL;
+				rc->down_until[i] = kh_monotonic_us() + 5 * 1000000;
 				continue;
 			}
 		}
 		return rc->db[i];
 	}
 	return NULL;
+}
+
+/* A replica that failed a read is closed and left alone for 5 s. */
+static void replica_failed(struct kh_server *s, struct kh_db *db)
+{
+	struct read_conns *rc = pthread_getspecific(s->read_key);
+	for (int i = 0; rc && i < s->nread_dbs; i++)
+		if (rc->db[i] == db) {
+			kh_warn("read replica %d failed (%s); reading from the primary for 5 s", i + 1, db->ops->errmsg(db));
+			kh_db_close(db);
+			rc->db[i] = NULL;
+			rc->down_until[i] = kh_monotonic_us() + 5 * 1000000;
+		}
 }
 
 /* ---- request helpers (request.h) ---- */
@@ -258,11 +275,10 @@ static enum kh_err run(struct kh_server *s, struct kh_req *r)
 	/* Tokens are checked on the primary (a new login may not have reached a
 	 * replica yet); then reads go to a replica unless this user has just
 	 * written. */
-	if (s->nread_dbs && r->method == KH_GET && !(rt->flags & KH_R_PUBLIC) && !kh_ryow_recent(r->who.user_id)) {
-		struct kh_db *rdb = thread_read_db(s);
-		if (rdb)
-			r->ctx.db = rdb;
-	}
+	struct kh_db *primary = r->ctx.db, *replica = NULL;
+	if (s->nread_dbs && r->method == KH_GET && !(rt->flags & KH_R_PUBLIC) && !kh_ryow_recent(r->who.user_id) &&
+	    (replica = thread_read_db(s)))
+		r->ctx.db = replica;
 	if (rt->flags & KH_R_BODY) {
 		if (r->too_big)
 			return kh_req_fail(r, KH_ETOOBIG, "the body is larger than %ld bytes", s->cfg->max_body);
@@ -277,7 +293,21 @@ static enum kh_err run(struct kh_server *s, struct kh_req *r)
 		return kh_req_fail(r, KH_EINVAL, "this route takes no request body");
 	}
 	kh_jw_init(&r->jw, &r->out);
-	return rt->handler(r);
+	err = rt->handler(r);
+	if (replica && (err == KH_EBUSY || err == KH_EIO) && !r->custom) {
+		/* The replica went away mid-read: a GET changes nothing, so it is
+		 * answered again, from the primary. */
+		replica_failed(s, replica);
+		r->ctx.db = primary;
+		kh_buf_reset(&r->out);
+		kh_errinfo_init(&r->ei, &r->arena);
+		r->status = 200;
+		r->etag[0] = '\0';
+		r->content_type = NULL;
+		kh_jw_init(&r->jw, &r->out);
+		err = rt->handler(r);
+	}
+	return err;
 }
 
 static void add_headers(struct MHD_Response *resp, struct kh_req *r)
@@ -399,7 +429,10 @@ static void execute(struct kh_server *s, struct kh_req *r)
 			kh_errinfo_set(&r->ei, err, "%s", kh_strerror(err));
 		kh_req_write_error(r);
 	}
-	if (s->nread_dbs && r->method != KH_GET && r->status < 400 && r->who.user_id)
+	/* A login writes only its session, which is always read from the primary:
+	 * what counts is an authenticated change. */
+	if (s->nread_dbs && r->method != KH_GET && r->status < 400 && r->who.user_id && r->route >= 0 &&
+	    !(kh_routes[r->route].flags & KH_R_PUBLIC))
 		kh_ryow_note_write(r->who.user_id);
 }
 

@@ -4,6 +4,8 @@
 #   tests/pg/cluster.sh start STATE_DIR   initdb + start; writes STATE_DIR/uri
 #   tests/pg/cluster.sh stop STATE_DIR    stop the server and remove its files
 #   tests/pg/cluster.sh uri STATE_DIR     print the URI of a running cluster
+#   tests/pg/cluster.sh replica STATE_DIR  add a streaming replica; prints its URI
+#   tests/pg/cluster.sh stop-replica STATE_DIR
 #
 # The data lives in a fresh directory under ${KEHU_PG_TMPDIR:-${TMPDIR:-/tmp}};
 # STATE_DIR only remembers where (so that `stop` finds it) and the URI. The
@@ -96,11 +98,49 @@ stop)
 	[ -f "$state/datadir" ] || exit 0
 	dir=$(cat "$state/datadir")
 	owner=$(cat "$state/owner" 2>/dev/null || id -un)
-	if [ -d "$dir/data" ]; then
-		as_owner "$PGBIN/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
-	fi
+	for d in "$dir/replica" "$dir/data"; do
+		if [ -d "$d" ]; then
+			as_owner "$PGBIN/pg_ctl" -D "$d" -m immediate -w stop >/dev/null 2>&1 || true
+		fi
+	done
 	rm -rf "$dir"
-	rm -f "$state/datadir" "$state/owner" "$state/uri"
+	rm -f "$state/datadir" "$state/owner" "$state/uri" "$state/replica_uri"
+	;;
+replica)
+	# A streaming replica of the running cluster, on a port of its own:
+	# prints its URI (also in STATE_DIR/replica_uri). `stop` stops it too.
+	dir=$(cat "$state/datadir")
+	owner=$(cat "$state/owner")
+	uri=$(cat "$state/uri")
+	hostport=${uri#*@}
+	hostport=${hostport%%/*}
+	as_owner "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "${hostport#*:}" -U kehu -D "$dir/replica" -R -X stream \
+		>"$dir/basebackup.log" 2>&1 || {
+		cat "$dir/basebackup.log" >&2
+		exit 1
+	}
+	for try in $(seq 1 20); do
+		port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		if as_owner "$PGBIN/pg_ctl" -D "$dir/replica" -l "$dir/replica.log" -w -t 60 start -o \
+			"-c port=$port -c hot_standby=on -c unix_socket_directories=$dir -c max_connections=300 -c fsync=off" >/dev/null 2>&1; then
+			echo "postgresql://kehu@127.0.0.1:$port/postgres" >"$state/replica_uri"
+			cat "$state/replica_uri"
+			exit 0
+		fi
+		grep -q "already in use\|could not bind" "$dir/replica.log" 2>/dev/null || break
+	done
+	echo "cluster.sh: the replica did not start:" >&2
+	tail -20 "$dir/replica.log" >&2 || true
+	exit 1
+	;;
+stop-replica)
+	dir=$(cat "$state/datadir")
+	owner=$(cat "$state/owner")
+	if [ -d "$dir/replica" ]; then
+		as_owner "$PGBIN/pg_ctl" -D "$dir/replica" -m immediate -w stop >/dev/null 2>&1 || true
+		rm -rf "$dir/replica"
+	fi
+	rm -f "$state/replica_uri"
 	;;
 uri)
 	cat "$state/uri"

@@ -31,10 +31,12 @@ function stateUri() {
 }
 
 let clusterUri = process.env.KEHU_TEST_PG_URI || stateUri();
+let clusterState = process.env.KEHU_TEST_PG_STATE || null;
 
 function cluster() {
   if (clusterUri) return clusterUri;
   const state = mkdtempSync(join(tmpdir(), 'kehu-pg-state-'));
+  clusterState = state;
   clusterUri = execFileSync(join(root, 'tests/pg/cluster.sh'), ['start', state]).toString().trim();
   process.on('exit', () => {
     try { execFileSync(join(root, 'tests/pg/cluster.sh'), ['stop', state]); } catch { /* already gone */ }
@@ -60,4 +62,24 @@ export function createDatabase() {
 export function dropDatabase(uri) {
   const name = new URL(uri).pathname.slice(1);
   psql(cluster(), `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+}
+
+/** Starts a streaming replica of the cluster (tests/pg/cluster.sh replica) and
+ *  returns the URI of its maintenance database. Only for a cluster whose state
+ *  directory is known (not one named by KEHU_TEST_PG_URI alone). */
+export function startReplica() {
+  cluster();
+  if (!clusterState) throw new Error('a replica needs KEHU_TEST_PG_STATE or a cluster started by this process');
+  return execFileSync(join(root, 'tests/pg/cluster.sh'), ['replica', clusterState]).toString().trim();
+}
+
+export function stopReplica() {
+  if (clusterState) execFileSync(join(root, 'tests/pg/cluster.sh'), ['stop-replica', clusterState]);
+}
+
+/** The same database on another server of the cluster (a replica). */
+export function onServer(dbUri, serverUri) {
+  const u = new URL(serverUri);
+  u.pathname = new URL(dbUri).pathname;
+  return u.toString();
 }
