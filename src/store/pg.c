@@ -579,6 +579,17 @@ static enum kh_err pg_scrub(struct kh_db *db, int on)
 	return KH_OK;
 }
 
+/* Kehu's own advisory locks: the write lock and these share the high half
+ * "KEHU", so they cannot meet another application's locks on the database. */
+static enum kh_err pg_try_lock(struct kh_db *db, int64_t key, int *got)
+{
+	struct kh_val p = KH_VINT((int64_t)((uint64_t)WRITE_LOCK_KEY & 0xffffffff00000000ULL) | (key & 0xffffffff));
+	int64_t v = 0;
+	enum kh_err err = kh_db_int(db, "SELECT CAST(pg_try_advisory_xact_lock(CAST($1 AS BIGINT)) AS INTEGER)", &p, 1, &v);
+	*got = !err && v;
+	return err;
+}
+
 static void pg_global_init(void)
 {
 	/* libpq needs no process-wide set-up; it is thread-safe when each thread
@@ -610,5 +621,6 @@ const struct kh_store_ops kh_pg_ops = {
 	.prepare_schema = kh_pg_prepare_schema,
 	.bulk = pg_bulk,
 	.scrub = pg_scrub,
+	.try_lock = pg_try_lock,
 	.global_init = pg_global_init,
 };

@@ -122,6 +122,12 @@ struct kh_store_ops {
 	 * once a second (SQLite: a passive WAL checkpoint; other engines: nothing). */
 	void (*defer_checkpoints)(struct kh_db *db);
 	void (*checkpoint)(struct kh_db *db);
+	/* Tries to take the lock named key, shared by every server on the
+	 * database, until the current transaction ends: *got is 1 if this
+	 * transaction has it, 0 if another holds it. For work that one server of
+	 * many must do at a time; safe behind pgbouncer, since it ends with the
+	 * transaction. NULL where one process owns the database (SQLite). */
+	enum kh_err (*try_lock)(struct kh_db *db, int64_t key, int *got);
 	/* Process-wide set-up, before any connection is opened. */
 	void (*global_init)(void);
 };

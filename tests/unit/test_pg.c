@@ -350,6 +350,33 @@ static void test_reconnects_between_transactions(void **state)
 	assert_int_equal(count(f, "SELECT count(*) FROM users"), count(f, "SELECT count(*) FROM users"));
 }
 
+static void test_try_lock(void **state)
+{
+	struct fixture *f = *state;
+	NEED_SERVER(f);
+	char msg[256];
+	struct kh_db *other;
+	assert_int_equal(kh_db_open(test_uri, 0, &other, msg, sizeof msg), KH_OK);
+	int got = -1;
+	assert_int_equal(kh_db_begin(f->db, KH_TX_READ), KH_OK);
+	assert_int_equal(f->db->ops->try_lock(f->db, 7, &got), KH_OK);
+	assert_int_equal(got, 1);
+	/* Another connection (another server) does not get it meanwhile... */
+	assert_int_equal(kh_db_begin(other, KH_TX_READ), KH_OK);
+	assert_int_equal(other->ops->try_lock(other, 7, &got), KH_OK);
+	assert_int_equal(got, 0);
+	assert_int_equal(other->ops->try_lock(other, 8, &got), KH_OK); /* another name is free */
+	assert_int_equal(got, 1);
+	kh_db_rollback(other);
+	/* ...and does once the holder's transaction has ended. */
+	assert_int_equal(kh_db_commit(f->db), KH_OK);
+	assert_int_equal(kh_db_begin(other, KH_TX_READ), KH_OK);
+	assert_int_equal(other->ops->try_lock(other, 7, &got), KH_OK);
+	assert_int_equal(got, 1);
+	kh_db_rollback(other);
+	kh_db_close(other);
+}
+
 static void test_search(void **state)
 {
 	struct fixture *f = *state;
@@ -430,6 +457,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_statement_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unnamed_statements, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconnects_between_transactions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_try_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search, setup, teardown),
 		cmocka_unit_test(test_refuses_foreign_databases),
 	};
