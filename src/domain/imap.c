@@ -441,6 +441,15 @@ int kh_mail_parse(const char *raw, size_t n, struct kh_arena *a, struct kh_mail 
 	kh_buf_reset(&b);
 	if (!find_text(a, &p, &b, 0, 0))
 		find_text(a, &p, &b, 1, 0);
+	/* Lines end in LF on the case, whatever the message used; trailing blank
+	 * lines go. */
+	size_t o = 0;
+	for (size_t i = 0; i < b.len; i++)
+		if (!(b.data[i] == '\r' && i + 1 < b.len && b.data[i + 1] == '\n'))
+			b.data[o++] = b.data[i];
+	while (o && (b.data[o - 1] == '\n' || b.data[o - 1] == '\r' || b.data[o - 1] == ' ' || b.data[o - 1] == '\t'))
+		o--;
+	kh_buf_truncate(&b, o);
 	size_t len = b.len > MAX_BODY ? MAX_BODY : b.len;
 	while (len && len < b.len && ((unsigned char)b.data[len] & 0xc0) == 0x80)
 		len--; /* never cut a character in two */
@@ -537,6 +546,8 @@ static enum kh_err take(struct kh_ctx *ctx, const struct kh_mail *m, int64_t *ca
 				     m->from_name ? " <" : "", m->from_addr, m->from_name ? ">" : "");
 	if (target) {
 		size_t len = reply_length(m->body, strlen(m->body));
+		while (len && (m->body[len - 1] == '\n' || m->body[len - 1] == ' '))
+			len--;
 		char *text = kh_arena_printf(ctx->arena, "%s\n\n%.*s", from ? from : "", (int)len, m->body);
 		char now[KH_TIME_LEN];
 		kh_time_format(kh_now(), now);
@@ -794,6 +805,7 @@ enum kh_err kh_imap_poll(struct kh_ctx *ctx, struct kh_imap_result *r)
 	curl_easy_cleanup(c);
 	kh_buf_release(&out);
 	if (cc != CURLE_OK)
-		return kh_errinfo_set(ctx->ei, KH_EIO, "the mailbox cannot be read: %s", curl_easy_strerror(cc));
+		/* 409: the request was fine; the configured mailbox is not (the message says why). */
+		return kh_errinfo_set(ctx->ei, KH_ECONFLICT, "the mailbox cannot be read: %s", curl_easy_strerror(cc));
 	return err;
 }

@@ -295,6 +295,8 @@ enum kh_err kh_service_settings_update(struct kh_ctx *ctx, json_t *obj)
 	err = kh_db_begin(ctx->db, KH_TX_WRITE);
 	if (!err)
 		err = kv_put(ctx->db, "settings", out);
+	if (!err) /* a new tick interval applies from now, not after the old one */
+		err = kh_service_ensure_tick(ctx->db);
 	if (!err)
 		err = kh_db_commit(ctx->db);
 	if (err)
