@@ -12,8 +12,11 @@
 #include "api/analytics.h"
 #include "api/handlers.h"
 #include "domain/analytics.h"
+#include "domain/analytics_ahp.h"
 #include "domain/analytics_cube.h"
+#include "domain/analytics_report.h"
 #include "domain/analytics_scores.h"
+#include "domain/scorecard.h"
 #include "model/permission.h"
 #include "util/buf.h"
 #include "util/clock.h"
@@ -378,4 +381,63 @@ enum kh_err kh_api_analytics_cube(struct kh_req *r)
 	err = kh_an_cached(&r->ctx, "cube", p->key.data, cube_run, &p->q, &r->jw, &cached);
 	kh_buf_release(&p->key);
 	return err;
+}
+
+/* ---- capability (AHP), scorecard, 7P ---- */
+
+/* POST /api/v1/analytics/ahp */
+enum kh_err kh_api_ahp(struct kh_req *r)
+{
+	return kh_ahp_live(r->json, &r->jw, &r->ei);
+}
+
+/* GET /api/v1/analytics/capability[?assessment=ID] */
+enum kh_err kh_api_capability(struct kh_req *r)
+{
+	const char *a = kh_req_arg(r, "assessment");
+	int64_t id = 0;
+	if (a) {
+		char *end;
+		id = strtoll(a, &end, 10);
+		if (*end || id < 1) {
+			kh_errinfo_set(&r->ei, KH_EINVAL, "a query parameter is not valid");
+			kh_errinfo_field(&r->ei, "assessment", "must be the id of a capability assessment");
+			return KH_EINVAL;
+		}
+	}
+	return kh_capability_evaluate(&r->ctx, id, &r->jw);
+}
+
+/* GET /api/v1/analytics/scorecard[?months=N] */
+enum kh_err kh_api_scorecard(struct kh_req *r)
+{
+	enum kh_err err = kh_api_analytics_allowed(r);
+	if (err)
+		return err;
+	const char *m = kh_req_arg(r, "months");
+	long months = 12;
+	if (m) {
+		char *end;
+		months = strtol(m, &end, 10);
+		if (*end || months < 1 || months > 36) {
+			kh_errinfo_set(&r->ei, KH_EINVAL, "a query parameter is not valid");
+			kh_errinfo_field(&r->ei, "months", "must be 1 to 36");
+			return KH_EINVAL;
+		}
+	}
+	return kh_scorecard(&r->ctx, (int)months, &r->jw);
+}
+
+/* PUT /api/v1/analytics/scorecard/targets (administrators) */
+enum kh_err kh_api_scorecard_targets(struct kh_req *r)
+{
+	enum kh_err err = kh_scorecard_set_targets(&r->ctx, r->json);
+	return err ? err : kh_scorecard(&r->ctx, 12, &r->jw);
+}
+
+/* GET /api/v1/analytics/report */
+enum kh_err kh_api_report(struct kh_req *r)
+{
+	enum kh_err err = kh_api_analytics_allowed(r);
+	return err ? err : kh_an_report_7p(&r->ctx, &r->jw);
 }

@@ -20,5 +20,10 @@ enum kh_err kh_api_public_survey_get(struct kh_req *r);
 enum kh_err kh_api_public_survey_answer(struct kh_req *r);
 enum kh_err kh_api_satisfaction(struct kh_req *r);
 enum kh_err kh_api_loyalty(struct kh_req *r);
+enum kh_err kh_api_ahp(struct kh_req *r);
+enum kh_err kh_api_capability(struct kh_req *r);
+enum kh_err kh_api_scorecard(struct kh_req *r);
+enum kh_err kh_api_scorecard_targets(struct kh_req *r);
+enum kh_err kh_api_report(struct kh_req *r);
 
 #endif
