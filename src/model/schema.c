@@ -5,6 +5,7 @@
 
 #include "model/entity.h"
 #include "domain/analytics_scores.h"
+#include "domain/scorecard.h"
 #include "domain/security.h"
 #include "domain/service.h"
 #include "util/buf.h"
@@ -295,6 +296,7 @@ static const struct migration {
 	{300, "import jobs, external ids, merges", m300_import},
 	{200, "service: SLA clocks, knowledge-base index, surveys, mail, state", kh_service_migrate},
 	{500, "analytics: customer scores, refresh runs, results cache", kh_an_migrate},
+	{501, "analytics: scorecard targets", kh_scorecard_migrate},
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
