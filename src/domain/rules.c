@@ -550,13 +550,18 @@ enum kh_err kh_rule_before_write(struct kh_write *w)
 		kh_errinfo_field(ctx->ei, "actions", "scoring rules give points, not actions");
 	if (k == KH_RULE_SCORING && kh_write_get(w, "points")->t != KH_V_INT)
 		kh_errinfo_field(ctx->ei, "points", "is required for a scoring rule");
-	json_decref(params);
 	json_decref(conds);
 	json_decref(acts);
-	if (ctx->ei->code)
+	if (ctx->ei->code) {
+		json_decref(params);
 		return ctx->ei->code;
-	/* Time-based rules need the minute tick running. */
-	return kh_rules_ensure_tick(ctx->db);
+	}
+	/* Time-based rules need the minute tick running; a new or changed one is
+	 * looked at right away. */
+	int timed = (k == KH_RULE_AUTOMATION && (t == KH_TRIG_DATE || t == KH_TRIG_IDLE)) ||
+		    (k == KH_RULE_ASSIGNMENT && json_object_get(params, "reassign_after_days"));
+	json_decref(params);
+	return kh_rules_ensure_tick(ctx->db, timed);
 }
 
 /* ---- {{field}} ---- */

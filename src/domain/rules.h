@@ -138,8 +138,9 @@ enum kh_err kh_rules_run_job(struct kh_ctx *ctx, json_t *payload);
  * lead reassignment); queues the next tick first. */
 enum kh_err kh_rules_tick_job(struct kh_ctx *ctx, json_t *payload);
 /* Makes sure the minute tick is queued (rules that wait for a date or for
- * silence need it). In the caller's transaction. */
-enum kh_err kh_rules_ensure_tick(struct kh_db *db);
+ * silence need it), or with now, queues one at once. In the caller's
+ * transaction. */
+enum kh_err kh_rules_ensure_tick(struct kh_db *db, int now);
 /* Records a score (e.g. churn_risk from the analytics) of a record; a rule
  * whose threshold the new value crosses from below fires. In the caller's
  * transaction if one is open. */

@@ -250,8 +250,12 @@ enum kh_err kh_sales_score_record(struct kh_ctx *ctx, const char *entity, int64_
 		struct kh_rule_rec rec = {cur.v, NULL, NULL, r->uses_activities ? count_activities(ctx, e, id) : -1, today};
 		if (!kh_rule_match(r, &rec))
 			continue;
+		/* Each crossing is its own firing, even within one clock tick. */
+		int64_t nth;
+		if ((err = kh_counter_next(ctx->db, "score_crossings", &nth)))
+			break;
 		char key[96];
-		snprintf(key, sizeof key, "s:%lld:%lld:%s", (long long)r->id, (long long)id, now);
+		snprintf(key, sizeof key, "s:%lld:%lld:%lld", (long long)r->id, (long long)id, (long long)nth);
 		err = fire(ctx, r, id, key, 0, 0);
 	}
 	kh_ruleset_release(&rs);
@@ -262,8 +266,10 @@ enum kh_err kh_sales_score_record(struct kh_ctx *ctx, const char *entity, int64_
 
 /* ---- the minute tick ---- */
 
-enum kh_err kh_rules_ensure_tick(struct kh_db *db)
+enum kh_err kh_rules_ensure_tick(struct kh_db *db, int now)
 {
+	if (now) /* a time-based rule was saved: look at once */
+		return kh_job_enqueue(db, "sales.tick", NULL, NULL, NULL);
 	/* A tick due within two minutes will do; one queued for later (by a
 	 * clock that has since been set back) will not. */
 	char soon[KH_TIME_LEN];
