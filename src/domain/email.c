@@ -624,8 +624,8 @@ enum kh_err kh_campaign_send_job(struct kh_ctx *ctx, json_t *payload)
 				err = member_set(&c2, ids[i], "sent", NULL, NULL, 1);
 			else if (retryable) /* nothing went out: back in the queue */
 				err = member_set(&c2, ids[i], "planned", NULL, why, 0);
-			else
-				err = member_set(&c2, ids[i], "bounced", NULL, why, 0);
+			else /* a refused recipient bounced; anything else failed */
+				err = member_set(&c2, ids[i], strstr(why, "SMTP 55") ? "bounced" : "failed", NULL, why, 0);
 		}
 		err = in_tx(&c2, err);
 		if (sent && retryable) {
