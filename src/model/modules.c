@@ -8,12 +8,14 @@
 
 extern struct kh_entity *const kh_core_entities[];
 extern struct kh_entity *const kh_security_entities[];
+extern struct kh_entity *const kh_sales_entities[];
 extern struct kh_entity *const kh_service_entities[];
 extern struct kh_entity *const kh_analytics_entities[];
 
 struct kh_entity *const *const kh_entity_modules[] = {
 	kh_core_entities,
 	kh_security_entities,
+	kh_sales_entities,
 	kh_service_entities,
 	kh_analytics_entities,
 	NULL,
