@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "domain/audit.h"
+#include "domain/sales.h"
 #include "domain/search.h"
 #include "model/permission.h"
 #include "model/record_json.h"
@@ -120,6 +121,7 @@ static json_t *builtin_permissions(const char *key)
 	json_object_set_new(p, "consents", actions("all", "all", "all", "none", "none", "none"));
 	if (!strcmp(key, "marketing"))
 		json_object_set_new(p, "campaigns", actions("all", "all", "all", "all", "all", "all"));
+	kh_sales_grants(p, key); /* quotes, price lists, campaign members and costs, templates, forms */
 	/* Service and call center: agents work cases, calls, follow-ups and the
 	 * knowledge base; managers too; agents change their own agent record. */
 	if (!strcmp(key, "service_agent") || !strcmp(key, "sales_manager")) {
