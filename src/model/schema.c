@@ -6,6 +6,7 @@
 #include "model/entity.h"
 #include "domain/analytics_scores.h"
 #include "domain/scorecard.h"
+#include "domain/sales.h"
 #include "domain/security.h"
 #include "domain/service.h"
 #include "util/buf.h"
@@ -271,6 +272,14 @@ static enum kh_err m7_background(struct kh_db *db)
 	return exec_all(db, stmts);
 }
 
+/* The sales module's seeds need its entity tables (and the new fields of
+ * leads and opportunities) first; the sync is idempotent. */
+static enum kh_err m101_sales_seed(struct kh_db *db)
+{
+	enum kh_err err = sync_entities(db);
+	return err ? err : kh_sales_seed(db);
+}
+
 /* Roles became data: the tables first (the sync is idempotent), then the
  * built-in roles, whose keys are the values users.role already holds. */
 static enum kh_err m400_roles(struct kh_db *db)
@@ -297,6 +306,8 @@ static const struct migration {
 	{200, "service: SLA clocks, knowledge-base index, surveys, mail, state", kh_service_migrate},
 	{500, "analytics: customer scores, refresh runs, results cache", kh_an_migrate},
 	{501, "analytics: scorecard targets", kh_scorecard_migrate},
+	{100, "sales: stage history, rule runs, quotas, scores, settings, throttles", kh_sales_migrate},
+	{101, "sales: default pipeline, lead scoring rules, win-back campaign, example rules", m101_sales_seed},
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
