@@ -7,6 +7,7 @@
  * owner_id, version, archived_at) are added by model.c. */
 #include "model/entity.h"
 #include "domain/hooks.h"
+#include "domain/sales.h"
 #include "domain/service.h"
 
 #define STR(n, len, fl, en, zh) {.name = n, .type = KH_T_STRING, .max_len = len, .flags = fl, .label_en = en, .label_zh = zh}
@@ -121,6 +122,13 @@ static const struct kh_field lead_fields[] = {
 	TYPED("converted_at", KH_T_DATETIME, KH_F_READONLY, "Converted at", "转化时间"),
 	TYPED("tags", KH_T_TAGS, 0, "Tags", "标签"),
 	TXT("description", 0, "Description", "描述"),
+	/* The sales module (domain/leads.c): the score's parts, duplicates found
+	 * on arrival, when the lead was last assigned. */
+	INT("rule_score", 0, 100, KH_F_READONLY, "Rule score", "规则评分"),
+	INT("learned_score", 0, 100, KH_F_READONLY, "Learned score", "模型评分"),
+	REF("duplicate_of_lead_id", "leads", KH_F_READONLY, "Possible duplicate of lead", "疑似重复线索"),
+	REF("duplicate_of_contact_id", "contacts", KH_F_READONLY, "Possible duplicate of contact", "疑似重复联系人"),
+	TYPED("assigned_at", KH_T_DATETIME, KH_F_READONLY, "Assigned at", "分配时间"),
 	END};
 
 static const struct kh_field opportunity_fields[] = {
@@ -140,6 +148,10 @@ static const struct kh_field opportunity_fields[] = {
 	STR("lost_reason", 200, 0, "Lost reason", "丢单原因"),
 	STR("next_step", 200, 0, "Next step", "下一步"),
 	TXT("description", 0, "Description", "描述"),
+	/* The sales module (domain/sales_pipeline.c): configurable pipelines. */
+	REF("pipeline_id", "pipelines", 0, "Pipeline", "销售管道"),
+	STR("won_reason", 200, 0, "Won reason", "赢单原因"),
+	TYPED("stage_changed_at", KH_T_DATETIME, KH_F_READONLY | KH_F_INDEXED, "In stage since", "进入阶段时间"),
 	END};
 
 static const struct kh_field activity_fields[] = {
@@ -269,9 +281,11 @@ static struct kh_entity users = {1, "users", "user", "Users", "用户", user_fie
 static struct kh_entity teams = {12, "teams", "team", "Teams", "团队", team_fields, "name", KH_E_ADMIN_WRITE};
 static struct kh_entity accounts = {2, "accounts", "account", "Accounts", "客户", account_fields, "-id"};
 static struct kh_entity contacts = {3, "contacts", "contact", "Contacts", "联系人", contact_fields, "-id"};
-static struct kh_entity leads = {4, "leads", "lead", "Leads", "线索", lead_fields, "-id"};
+static struct kh_entity leads = {4, "leads", "lead", "Leads", "线索", lead_fields, "-id",
+	.before_write = kh_lead_before_write, .after_write = kh_lead_after_write};
 static struct kh_entity opportunities = {5, "opportunities", "opportunity", "Opportunities", "商机",
-	opportunity_fields, "-id", .before_write = kh_opportunity_before_write};
+	opportunity_fields, "-id", .before_write = kh_sales_opportunity_before_write,
+	.after_write = kh_sales_opportunity_after_write, .after_bulk = kh_sales_opportunity_after_bulk};
 static struct kh_entity activities = {6, "activities", "activity", "Activities", "活动", activity_fields, "-id",
 	.before_write = kh_activity_before_write};
 static struct kh_entity cases = {7, "cases", "case", "Cases", "服务工单", case_fields, "-id",
