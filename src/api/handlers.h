@@ -53,4 +53,7 @@ enum kh_err kh_api_merge_undo(struct kh_req *r);
 /* The service and call-center module's handlers. */
 #include "api/service.h"
 
+/* The sales and marketing module's handlers. */
+#include "api/sales.h"
+
 #endif
