@@ -716,10 +716,10 @@ static enum kh_err sq_restore(struct kh_db *base, const char *path, kh_progress_
 		goto out;
 	/* A damaged backup must not replace a database that may be fine. */
 	rc = sqlite3_prepare_v2(from, "PRAGMA integrity_check(1)", -1, &st, NULL);
-	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
-	    strcmp((const char *)sqlite3_column_text(st, 0), "ok")) {
-		snprintf(msg, msglen, "%s fails its integrity check (%s); nothing was restored", path,
-			 (const char *)sqlite3_column_text(st, 0));
+	const char *verdict = rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0)
+										 : NULL;
+	if (verdict && strcmp(verdict, "ok")) {
+		snprintf(msg, msglen, "%s fails its integrity check (%s); nothing was restored", path, verdict);
 		rc = SQLITE_CORRUPT;
 		goto out;
 	}
