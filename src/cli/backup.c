@@ -70,9 +70,10 @@ int kh_cmd_backup(int argc, char **argv)
 	int rc = 1;
 	struct progress p = {.tty = isatty(STDERR_FILENO), .started = kh_now()};
 	if (!db->ops->backup)
+		/* The location is not repeated: a URI may carry a password. */
 		fprintf(stderr, "kehu backup: a %s database is backed up with its own tools: "
-				"pg_dump --format=custom --file=kehu.dump '%s' (see docs/OPERATIONS.md)\n",
-			db->ops->name, location);
+				"pg_dump --format=custom --file=kehu.dump <the --db URI> (see docs/OPERATIONS.md)\n",
+			db->ops->name);
 	else if (db->ops->backup(db, to, show_progress, &p, msg, sizeof msg))
 		fprintf(stderr, "kehu backup: %s\n", msg);
 	else
@@ -105,8 +106,8 @@ int kh_cmd_restore(int argc, char **argv)
 	struct progress p = {.tty = isatty(STDERR_FILENO), .started = kh_now()};
 	if (!db->ops->restore)
 		fprintf(stderr, "kehu restore: a %s database is restored with its own tools (pg_restore); "
-				"to move a Kehu SQLite backup into it, use kehu migrate-data --from FILE --to '%s'\n",
-			db->ops->name, location);
+				"to move a Kehu SQLite backup into it, use kehu migrate-data --from FILE --to <the --db URI>\n",
+			db->ops->name);
 	else if (db->ops->restore(db, from, show_progress, &p, msg, sizeof msg))
 		fprintf(stderr, "kehu restore: %s\n", msg);
 	else

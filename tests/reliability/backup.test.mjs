@@ -6,10 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startServer, kehu } from '../api/lib/server.mjs';
+import { startServer, kehu, ADMIN_PASSWORD } from '../api/lib/server.mjs';
+import { createDatabase, dropDatabase } from '../api/lib/pg.mjs';
 import { ensureTmp, newLedger, startWriters, tagOf, integrity, sleep } from './lib.mjs';
 
 const execFileP = promisify(execFile);
@@ -144,6 +146,27 @@ test('kehu backup: clear errors for a missing database and for a destination tha
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /--to is required/);
   } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('on PostgreSQL, kehu backup and kehu restore point to pg_dump and pg_restore, and print no URI', async (t) => {
+  if (!existsSync(`${process.env.KEHU_PGBIN ?? '/usr/lib/postgresql/15/bin'}/initdb`)) return t.skip('no PostgreSQL server here');
+  const dir = await mkdtemp(join(await ensureTmp(), 'kehu-backup-'));
+  const uri = createDatabase(); // a private cluster, started on first use
+  try {
+    const init = await kehu(['init', '--db', uri], { KEHU_ADMIN_PASSWORD: ADMIN_PASSWORD });
+    assert.equal(init.code, 0, init.stderr);
+    const b = await kehu(['backup', '--db', uri, '--to', join(dir, 'b.db')]);
+    assert.equal(b.code, 1);
+    assert.match(b.stderr, /backed up with its own tools: pg_dump/);
+    assert.ok(!b.stderr.includes(uri), 'a URI may carry a password');
+    await assert.rejects(stat(join(dir, 'b.db')), 'no file was made');
+    const r = await kehu(['restore', '--from', join(dir, 'b.db'), '--db', uri]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /pg_restore.*kehu migrate-data/);
+  } finally {
+    dropDatabase(uri);
     await rm(dir, { recursive: true, force: true });
   }
 });
