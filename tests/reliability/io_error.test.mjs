@@ -8,16 +8,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startServer, kehu, ADMIN_PASSWORD } from '../api/lib/server.mjs';
-import { ensureTmp, newLedger, startWriters, verify, integrity, sleep } from './lib.mjs';
+import { ensureTmp, newLedger, startWriters, verify, integrity, until } from './lib.mjs';
 
 const FAULTIO = process.env.KEHU_FAULTIO; // the built faultio.so (CMake target kh_faultio)
 
-async function until(cond, what, ms = 60000) {
-  for (const end = Date.now() + ms; !cond();) {
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 test('I/O errors: 503 io_error with a clear body, reads go on, nothing lost, writes resume when the disk heals', async (t) => {
   if (!FAULTIO) return t.skip('KEHU_FAULTIO is not set (ctest sets it)');

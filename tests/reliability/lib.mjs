@@ -24,6 +24,14 @@ export async function ensureTmp() {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits for cond() up to a bound (not a timing assertion: the bound only stops a hang). */
+export async function until(cond, what, ms = 60000) {
+  for (const end = Date.now() + ms; !cond();) {
+    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
 function fields(tag) {
   const [w, n] = tag.split('.').map(Number);
   return {
