@@ -10,7 +10,7 @@
 #
 # Databases are made once with `kehu demo` as bench/data/scale-N.db (about
 # 2.5 KB a customer on disk) and reused; the load figures come from the run
-# that made them (bench/data/scale-N.load).
+# that made them (kept in bench/results/scale-N.load).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -115,8 +115,8 @@ nginx -c "$WORK/nginx.conf" -g 'daemon off;' &
 NGINX_PID=$!
 
 for N in $SIZES; do
-	DB=$ROOT/bench/data/scale-$N.db
-	if [ ! -f "$DB" ] || [ ! -f "$DB.load" ]; then
+	DB=$ROOT/bench/data/scale-$N.db LOADFILE=$ROOT/bench/results/scale-$N.load
+	if [ ! -f "$DB" ] || [ ! -f "$LOADFILE" ]; then
 		rm -f "$DB" "$DB-wal" "$DB-shm"
 		echo "creating $DB (kehu demo --customers $N)" >&2
 		KEHU_ADMIN_PASSWORD=$PASSWORD "$KEHU" init --db "$DB" >/dev/null
@@ -124,9 +124,9 @@ for N in $SIZES; do
 		"$KEHU" demo --db "$DB" --customers "$N" >/dev/null
 		t1=$(date +%s%N)
 		rows=$(entity_rows "$DB")
-		echo "$rows $(seconds "$t0" "$t1") $(bare_insert "$rows") $(cut -d' ' -f1 /proc/loadavg)" >"$DB.load"
+		echo "$rows $(seconds "$t0" "$t1") $(bare_insert "$rows") $(cut -d' ' -f1 /proc/loadavg)" >"$LOADFILE"
 	fi
-	read -r rows kehu_s bare_s load <"$DB.load"
+	read -r rows kehu_s bare_s load <"$LOADFILE"
 	printf '%s\tdemo-load\t%s\t%s\t%s\t\t\t%s\t%s\n' "$N" \
 		"$(awk -v r="$rows" -v s="$kehu_s" 'BEGIN { printf "%.0f", r / s }')" \
 		"$(awk -v r="$rows" -v s="$bare_s" 'BEGIN { printf "%.0f", r / s }')" \
