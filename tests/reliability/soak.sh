@@ -22,10 +22,10 @@ while [ $# -gt 0 ]; do
 	esac
 done
 KEHU=$(realpath "$KEHU")
-rm -rf "$DIR"
 mkdir -p "$DIR"
 DIR=$(realpath "$DIR")
 DB=$DIR/soak.db PASSWORD=soak-password
+rm -f "$DB" "$DB-wal" "$DB-shm" # a fresh database each time; nothing else in DIR is touched
 KEHU_PID=
 cleanup() { [ -n "$KEHU_PID" ] && kill "$KEHU_PID" 2>/dev/null && wait "$KEHU_PID" 2>/dev/null; true; }
 trap cleanup EXIT
