@@ -456,8 +456,12 @@ static enum kh_err pg_begin(struct kh_db *base, enum kh_tx mode)
 	struct pg_db *db = (struct pg_db *)base;
 	char sql[256];
 	/* One round trip: the transaction, its settings and, for writers, the lock
-	 * that queues them (waiting at most 5 s, as SQLite's busy timeout). */
-	snprintf(sql, sizeof sql, "BEGIN; SET LOCAL lock_timeout = '5s';%s%s",
+	 * that queues them (waiting at most 5 s, as SQLite's busy timeout). A read
+	 * transaction sees one snapshot throughout, as in SQLite (analytics read
+	 * several tables that must agree); writers, serialized by the lock, see
+	 * every commit before theirs. */
+	snprintf(sql, sizeof sql, "%s; SET LOCAL lock_timeout = '5s';%s%s",
+		 mode == KH_TX_READ ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN",
 		 db->bulk ? " SET LOCAL synchronous_commit = off; SET LOCAL maintenance_work_mem = '256MB';" : "",
 		 mode == KH_TX_WRITE ? " SELECT pg_advisory_xact_lock(" : "");
 	if (mode == KH_TX_WRITE) {

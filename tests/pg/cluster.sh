@@ -68,8 +68,8 @@ start)
 			 -c log_min_messages=warning -c log_min_error_statement=panic" >/dev/null 2>&1; then
 			uri="postgresql://kehu@127.0.0.1:$port/postgres"
 			# Tests cross-check the API with SQL written for sqlite3: its
-			# group_concat() and || of two integers are given to every new
-			# database (via template1).
+			# group_concat(), || of two integers and sum() of comparisons are
+			# given to every new database (via template1).
 			"$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "${uri%/postgres}/template1" -c "
 				CREATE FUNCTION group_concat_step(acc text, x text, sep text) RETURNS text
 				  LANGUAGE sql IMMUTABLE AS \$\$ SELECT CASE WHEN x IS NULL THEN acc WHEN acc IS NULL THEN x
@@ -83,7 +83,10 @@ start)
 				CREATE AGGREGATE group_concat(anyelement) (SFUNC = group_concat_any, STYPE = text);
 				CREATE FUNCTION concat_int(a bigint, b bigint) RETURNS text
 				  LANGUAGE sql IMMUTABLE AS \$\$ SELECT a::text || b::text \$\$;
-				CREATE OPERATOR || (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = concat_int);" >/dev/null
+				CREATE OPERATOR || (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = concat_int);
+				CREATE FUNCTION sum_bool_step(acc bigint, x boolean) RETURNS bigint
+				  LANGUAGE sql IMMUTABLE AS \$\$ SELECT CASE WHEN x IS NULL THEN acc ELSE COALESCE(acc, 0) + x::int END \$\$;
+				CREATE AGGREGATE sum(boolean) (SFUNC = sum_bool_step, STYPE = bigint);" >/dev/null
 			echo "$uri" >"$state/uri"
 			cat "$state/uri"
 			exit 0

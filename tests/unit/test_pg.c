@@ -377,6 +377,25 @@ static void test_try_lock(void **state)
 	kh_db_close(other);
 }
 
+static void test_read_snapshot(void **state)
+{
+	struct fixture *f = *state;
+	NEED_SERVER(f);
+	/* A read transaction sees one snapshot, as in SQLite: what another
+	 * connection commits meanwhile appears only after it ends. */
+	char msg[256];
+	struct kh_db *other;
+	assert_int_equal(kh_db_open(test_uri, 0, &other, msg, sizeof msg), KH_OK);
+	assert_int_equal(kh_db_begin(f->db, KH_TX_READ), KH_OK);
+	int64_t before = count(f, "SELECT count(*) FROM kh_counters");
+	struct kh_val p = KH_VTEXT("snapshot-test");
+	assert_int_equal(kh_db_exec(other, "INSERT INTO kh_counters (name, value) VALUES ($1, 1)", &p, 1), KH_OK);
+	assert_int_equal(count(f, "SELECT count(*) FROM kh_counters"), before);
+	assert_int_equal(kh_db_commit(f->db), KH_OK);
+	assert_int_equal(count(f, "SELECT count(*) FROM kh_counters"), before + 1);
+	kh_db_close(other);
+}
+
 static void test_search(void **state)
 {
 	struct fixture *f = *state;
@@ -458,6 +477,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unnamed_statements, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconnects_between_transactions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_try_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_snapshot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search, setup, teardown),
 		cmocka_unit_test(test_refuses_foreign_databases),
 	};
