@@ -220,7 +220,7 @@ static enum kh_err ids_by_filter(struct kh_ctx *ctx, const struct kh_entity *e, 
 	kh_buf_release(&sql);
 	if (err)
 		return kh_errinfo_set(ctx->ei, err, "cannot run the filter");
-	int cap = 1024, rc;
+	int cap = 1024, rc = 0;
 	*ids = malloc((size_t)cap * sizeof **ids);
 	*n = 0;
 	while (*ids && (rc = kh_rows_next(ctx->db, rows)) > 0) {
@@ -240,11 +240,11 @@ static enum kh_err ids_by_filter(struct kh_ctx *ctx, const struct kh_entity *e, 
 	}
 	kh_rows_end(ctx->db, rows);
 	if (!*ids || rc < 0) {
+		enum kh_err why = *ids ? (enum kh_err)-rc : KH_ENOMEM;
 		free(*ids);
 		*ids = NULL;
-		return kh_errinfo_set(ctx->ei, *ids ? (enum kh_err)-rc : KH_ENOMEM,
-				      rc == -KH_ETOOBIG ? "the filter matches over 100,000 records; narrow it"
-							: "cannot read the matches");
+		return kh_errinfo_set(ctx->ei, why, "%s", why == KH_ETOOBIG ? "the filter matches over 100,000 records; narrow it"
+									: "cannot read the matches");
 	}
 	return KH_OK;
 }
