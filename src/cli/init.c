@@ -18,11 +18,14 @@ int kh_cmd_init(int argc, char **argv)
 	kh_opts_parse("init", "--db PATH", opts, argc, argv);
 
 	struct stat st;
-	if (stat(path, &st) == 0 && st.st_size > 0) {
+	/* A PostgreSQL database always exists before init (createdb): look inside
+	 * it too, allowing it to be empty. */
+	int pg = !strncmp(path, "postgres://", 11) || !strncmp(path, "postgresql://", 13);
+	if (pg || (stat(path, &st) == 0 && st.st_size > 0)) {
 		/* Opening checks the file is ours; an initialised Kehu database is left alone. */
 		char msg[512];
 		struct kh_db *db;
-		if (kh_db_open(path, 0, &db, msg, sizeof msg)) {
+		if (kh_db_open(path, pg, &db, msg, sizeof msg)) {
 			fprintf(stderr, "kehu init: %s\n", msg);
 			return 1;
 		}

@@ -105,7 +105,12 @@ static enum kh_err fail_res(struct pg_db *db, const PGresult *res, const char *w
 		return KH_ETOOBIG;
 	if (!strcmp(s, "53200"))
 		return KH_ENOMEM;
-	kh_warn("postgresql: %s: %s [%s]", what, db->msg, s);
+	/* A missing table is how a database that has never been migrated shows
+	 * itself (kh_schema_is_initialised asks); other errors are worth a warning. */
+	if (!strcmp(s, "42P01"))
+		kh_debug("postgresql: %s: %s [%s]", what, db->msg, s);
+	else
+		kh_warn("postgresql: %s: %s [%s]", what, db->msg, s);
 	return KH_EDB;
 }
 
@@ -301,7 +306,8 @@ static const char *statement_name(struct pg_db *db, const char *sql, int n, char
 	PGresult *res = PQprepare(db->c, name, sql, n, NULL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		*err = fail_res(db, res, "prepare");
-		kh_error("postgresql: prepare: %s in: %.300s", db->msg, sql);
+		if (strcmp(db->sqlstate, "42P01"))
+			kh_error("postgresql: prepare: %s in: %.300s", db->msg, sql);
 		PQclear(res);
 		return NULL;
 	}
@@ -361,7 +367,7 @@ static enum kh_err pg_query(struct kh_db *base, const char *sql, const struct kh
 	ExecStatusType st = PQresultStatus(res);
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
 		err = fail_res(db, res, "query");
-		if (err == KH_EDB)
+		if (err == KH_EDB && strcmp(db->sqlstate, "42P01"))
 			kh_warn("postgresql: in: %.300s", sql);
 		/* A statement the server no longer knows (DISCARD ALL by a pooler):
 		 * forget them all, so the next call prepares again. */
