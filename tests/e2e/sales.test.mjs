@@ -1,0 +1,134 @@
+// The sales screens in a real browser: the forecast with its charts (and in
+// English), a quote built line by line and accepted into an order, a rule made
+// in the editor that then runs, a web form set up and filled in by a visitor
+// without an account, and a campaign's results with a target list added.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setup, setupBrowserOnly, login, shot } from './browser.mjs';
+
+let s, page, token;
+before(async () => {
+  s = await setup({ customers: 150 });
+  page = s.page;
+  token = await s.srv.login();
+  await login(page, s.srv.url);
+});
+after(async () => {
+  assert.deepEqual(s?.errors ?? [], []);
+  await s?.stop();
+});
+const api = async (method, path, json) => {
+  const r = await s.srv.call(method, `/api/v1${path}`, { token, json });
+  assert.ok(r.status < 300, `${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+};
+
+test('the forecast shows its chart, table, funnel and win/loss, in Chinese and English', async () => {
+  await page.goto(s.url('/sales/forecast'));
+  await page.locator('h1', { hasText: '销售预测' }).waitFor();
+  await page.locator('.sales-forecast .chart svg').first().waitFor();
+  await page.locator('.forecast-table .total-row').waitFor();
+  await page.locator('#fc-funnel').waitFor();
+  assert.ok(await page.locator('.sales-forecast .chart svg').count() >= 3, 'forecast, funnel and win/loss charts');
+  if (process.env.KEHU_SCREENSHOTS === '1') await page.waitForTimeout(800); // the charts' animation
+  await shot(page, 'sales-forecast');
+  await page.locator('#fc-period').selectOption('quarter');
+  await page.locator('.forecast-table td', { hasText: /\d{4}-Q\d/ }).first().waitFor();
+  await page.locator('.topbar-right select').selectOption('en');
+  await page.locator('h1', { hasText: 'Forecast' }).waitFor();
+  await page.locator('.topbar-right select').selectOption('zh-CN');
+});
+
+test('a quote: lines priced and totalled, then accepted into an order', async () => {
+  const acc = await api('POST', '/accounts', { name: '浏览器测试客户' });
+  await api('POST', '/products', { name: '测试网关', sku: 'E2E-G', unit_price: 10000 });
+  await page.goto(s.url('/sales/quotes'));
+  await page.locator('#nq-name').fill('浏览器报价');
+  await page.locator('#nq-account').selectOption(String(acc.id));
+  await page.locator('form.new-quote button').click();
+  await page.waitForURL(/\/sales\/quotes\/\d+$/);
+  await page.locator('#ql-product').selectOption({ label: '测试网关 (E2E-G)' });
+  await page.locator('#ql-qty').fill('3');
+  await page.locator('#ql-discount').fill('10');
+  await page.locator('#ql-tax').fill('13');
+  await page.locator('form.add-line button').click();
+  // 3 x ¥100.00 less 10% = ¥270.00, tax 13% = ¥35.10, total ¥305.10
+  await page.locator('[data-total=s_grand_total]', { hasText: '305.10' }).waitFor();
+  await page.locator('.quote-lines tbody tr').first().waitFor();
+  await shot(page, 'sales-quote');
+  await page.locator('#q-accept').click();
+  await page.locator('.quote-status', { hasText: '已接受' }).waitFor();
+  const id = Number(page.url().split('/').pop());
+  const q = await api('GET', `/quotes/${id}`);
+  assert.equal(q.status, 'accepted');
+  const order = await api('GET', `/orders/${q.order_id}`);
+  assert.equal(order.total_amount, 27000);
+});
+
+test('a rule made in the editor runs, and its runs show; bad JSON is said at the field', async () => {
+  await page.goto(s.url('/sales/rules/new'));
+  await page.locator('#rule-name').fill('E2E: web leads get a call task');
+  await page.locator('#rule-entity').selectOption('leads');
+  await page.locator('#rule-trigger').selectOption('created');
+  await page.locator('#rule-add-cond').click();
+  const row = page.locator('.cond-row').first();
+  await row.locator('select').first().selectOption('source');
+  await row.locator('input').fill('wechat');
+  await page.locator('#rule-actions').fill('{ "create_task": ');
+  await page.locator('#rule-save').click();
+  await page.locator('#err-actions').waitFor();
+  await page.locator('#rule-actions').fill('{"create_task": {"subject": "Call {{name}}", "due_days": 1}}');
+  await page.locator('#rule-save').click();
+  await page.waitForURL(/\/sales\/rules\/\d+$/);
+  const id = Number(page.url().split('/').pop());
+  const rule = await api('GET', `/rules/${id}`);
+  assert.deepEqual(rule.conditions, { all: [{ field: 'source', op: 'eq', value: 'wechat' }] });
+  await api('POST', '/leads', { name: '微信来的客户', source: 'wechat' });
+  for (let i = 0; i < 50 && !(await api('GET', `/rules/${id}/runs`)).data.length; i++) await new Promise((ok) => setTimeout(ok, 200));
+  await page.reload();
+  await page.locator('.rule-runs tr.run-done').waitFor();
+  await shot(page, 'sales-rule');
+  await page.goto(s.url('/sales/rules'));
+  await page.locator('.rules-table a', { hasText: 'E2E: web leads get a call task' }).waitFor();
+});
+
+test('a web form set up in the UI takes a visitor’s lead without an account', async () => {
+  await page.goto(s.url('/sales/forms'));
+  await page.locator('#wf-name').fill('官网咨询');
+  await page.locator('form.new-form button').click();
+  const link = page.locator('.web-form', { hasText: '官网咨询' }).locator('a.form-link');
+  await link.waitFor();
+  const href = await link.getAttribute('href');
+  const visitor = await setupBrowserOnly();
+  try {
+    const v = visitor.page;
+    await v.goto(s.url(href));
+    await v.locator('h1', { hasText: '官网咨询' }).waitFor();
+    await v.locator('input[name=email]').fill('not-an-address');
+    await v.locator('input[name=name]').fill('访客王');
+    await v.locator('button', { hasText: '提交' }).click();
+    await v.locator('.field-error').first().waitFor();
+    await v.locator('input[name=email]').fill('visitor@example.cn');
+    await v.locator('button', { hasText: '提交' }).click();
+    await v.locator('.form-done').waitFor();
+    assert.equal(await v.locator('.topbar').count(), 0, 'no shell, no login');
+  } finally {
+    await visitor.close();
+  }
+  const leads = await api('GET', '/leads?email=visitor@example.cn');
+  assert.equal(leads.data[0].name, '访客王');
+  assert.equal(leads.data[0].source, 'web');
+});
+
+test('a campaign’s results page: figures, charts, and a target list from a saved filter', async () => {
+  const c = await api('POST', '/campaigns', { name: 'E2E 活动', actual_cost: 100000 });
+  await api('POST', '/contacts', { name: 'E2E 联系人', city: 'E2E城' });
+  await page.goto(s.url(`/sales/campaigns/${c.id}`));
+  await page.locator('h1', { hasText: 'E2E 活动' }).waitFor();
+  await page.locator('.sales-campaign .chart svg').first().waitFor();
+  await page.locator('#am-filter').fill(`f.city=${encodeURIComponent('E2E城')}`);
+  await page.locator('form.add-members button').click();
+  await page.locator('.toast', { hasText: '新增 1 个' }).waitFor();
+  await page.locator('.kpi[data-kpi="成员"] .kpi-value', { hasText: '1' }).waitFor();
+  await shot(page, 'sales-campaign');
+});

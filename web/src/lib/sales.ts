@@ -1,0 +1,95 @@
+// The sales screens' logic, apart from the DOM so that it is tested on its own:
+// quote line arithmetic (the server's rounding), rule conditions as editable
+// rows, saved list filters as API filters, and the forecast chart's series.
+
+/** A quote line's net amount and tax in minor units, rounded as the server does. */
+export function quoteLine(quantity: number, unitPrice: number, discountPct: number, taxPct: number) {
+  const gross = quantity * unitPrice;
+  const amount = Math.floor((gross * (100 - discountPct) + 50) / 100);
+  const tax = Math.floor((amount * taxPct + 50) / 100);
+  return { gross, amount, tax };
+}
+
+export interface CondRow {
+  field: string;
+  op: string;
+  value: string;
+}
+
+export const OPS = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'not_in', 'contains', 'empty', 'not_empty', 'changed', 'changed_to', 'changed_from'];
+const NO_VALUE = new Set(['empty', 'not_empty', 'changed']);
+const LIST = new Set(['in', 'not_in']);
+
+/** {"all": [...]} into rows the editor shows (lists as comma-separated text). */
+export function conditionsToRows(c: any): { any: boolean; rows: CondRow[] } {
+  if (!c || typeof c !== 'object') return { any: false, rows: [] };
+  const list = Array.isArray(c.any) ? c.any : Array.isArray(c.all) ? c.all : [];
+  return {
+    any: Array.isArray(c.any),
+    rows: list.map((x: any) => ({
+      field: String(x.field ?? ''),
+      op: String(x.op ?? 'eq'),
+      value: x.value === undefined ? '' : Array.isArray(x.value) ? x.value.join(',') : String(x.value),
+    })),
+  };
+}
+
+/** Rows back into the rules' JSON; numbers stay numbers when the field is numeric. */
+export function rowsToConditions(any: boolean, rows: CondRow[], numeric: (field: string) => boolean): any {
+  const list = rows
+    .filter((r) => r.field)
+    .map((r) => {
+      if (NO_VALUE.has(r.op)) return { field: r.field, op: r.op };
+      const conv = (s: string) => (numeric(r.field) && /^-?\d+$/.test(s.trim()) ? Number(s.trim()) : s.trim());
+      return { field: r.field, op: r.op, value: LIST.has(r.op) ? r.value.split(',').filter((s) => s.trim()).map(conv) : conv(r.value) };
+    });
+  if (!list.length) return null;
+  return any ? { any: list } : { all: list };
+}
+
+/** A list page's URL query (f.city=上海&sort=...) as the filter a target list takes (city=上海). */
+export function filterFromListQuery(search: string): string {
+  const p = new URLSearchParams(search.startsWith('?') ? search.slice(1) : search);
+  const out = new URLSearchParams();
+  for (const [k, v] of p) {
+    if (k.startsWith('f.')) out.append(k.slice(2), v);
+    else if (!['sort', 'limit', 'cursor', 'count', 'mine', 'page'].includes(k) && !k.includes('.')) out.append(k, v);
+  }
+  return out.toString();
+}
+
+export interface ForecastCell {
+  period: string;
+  won: number;
+  commit: number;
+  best_case: number;
+  pipeline: number;
+  weighted: number;
+  forecast: number;
+  quota: number | null;
+  attainment: number | null;
+}
+
+/** The forecast chart's series in yuan: stacked won / commit / best case /
+ * pipeline bars per period, weighted and quota as lines. */
+export function forecastSeries(totals: ForecastCell[]) {
+  const yuan = (n: number | null) => (n === null ? null : n / 100);
+  return {
+    periods: totals.map((c) => c.period),
+    won: totals.map((c) => yuan(c.won)),
+    commit: totals.map((c) => yuan(c.commit)),
+    best_case: totals.map((c) => yuan(c.best_case)),
+    pipeline: totals.map((c) => yuan(c.pipeline)),
+    weighted: totals.map((c) => yuan(c.weighted)),
+    quota: totals.map((c) => yuan(c.quota)),
+  };
+}
+
+/** The code a website uses to post its own form to Kehu. */
+export function embedSnippet(origin: string, key: string): string {
+  return `fetch('${origin}/api/v1/public/forms/${key}', {
+  method: 'POST',
+  headers: { 'Content-Type': 'application/json' },
+  body: JSON.stringify({ name: '…', email: '…', website: '' /* honeypot: leave empty */ }),
+}).then((r) => r.json());`;
+}
