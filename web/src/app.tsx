@@ -15,9 +15,13 @@ import { PhoneBar } from './pages/service/PhoneBar';
 import { PublicPage } from './pages/service/Public';
 import { SERVICE_LINKS, isServicePath, publicRoute } from './lib/service';
 import { ts } from './lib/service-i18n';
+import { st } from './lib/sales-i18n';
 
 // ECharts is big: the dashboard and its charts load only when opened.
 const DashboardPage = lazy(() => import('./pages/Dashboard').then((m) => ({ default: m.DashboardPage })));
+// The sales module's screens (/sales/...) and the public web form (/f/{key}), loaded when opened.
+const SalesPage = lazy(() => import('./pages/sales').then((m) => ({ default: m.SalesPage })));
+const PublicFormPage = lazy(() => import('./pages/sales').then((m) => ({ default: m.PublicFormPage })));
 // The service module's screens (console, analysis, wallboard, Erlang C) load when opened.
 const ServicePages = lazy(() => import('./pages/service').then((m) => ({ default: m.ServicePages })));
 
@@ -50,6 +54,15 @@ function Nav({ current, onGo }: { current: string; onGo: () => void }) {
         {item('/pipeline', t('nav_pipeline'))}
         {SERVICE_LINKS.map(([href, key]) => item(href, ts(key)))}
       </ul>
+      <div class="nav-group">
+        <h2 class="nav-title">{st('s_sales_nav')}</h2>
+        <ul>
+          {item('/sales/forecast', st('s_forecast'))}
+          {item('/sales/quotes', st('s_quote_desk'))}
+          {item('/sales/rules', st('s_rules'))}
+          {item('/sales/forms', st('s_forms'))}
+        </ul>
+      </div>
       {groups.map((g) => (
         <div class="nav-group" key={g.key}>
           <h2 class="nav-title">{t(g.key)}</h2>
@@ -78,7 +91,7 @@ export function App({ ready }: { ready: boolean }) {
   const path = url.value.path;
   const loggedIn = !!user.value && !!meta.value;
   useEffect(() => {
-    if (ready && !loggedIn && path !== '/login' && !publicRoute(path)) navigate(`/login?next=${encodeURIComponent(path + url.value.search)}`, true);
+    if (ready && !loggedIn && path !== '/login' && !publicRoute(path) && !path.startsWith('/f/')) navigate(`/login?next=${encodeURIComponent(path + url.value.search)}`, true);
   }, [ready, loggedIn, path]);
   useEffect(() => {
     if (loggedIn && path === '/login') {
@@ -108,13 +121,21 @@ export function App({ ready }: { ready: boolean }) {
 
   const pub = publicRoute(path); // customers' pages: no login, no shell
   if (pub) return (<><PublicPage route={pub} /><Toasts /></>);
+  if (path.startsWith('/f/')) // a web form of the sales module: no login, no shell
+    return (<><Suspense fallback={<Loading />}><PublicFormPage formKey={decodeURIComponent(path.slice(3))} /></Suspense><Toasts /></>);
   if (!ready) return <Loading />;
   if (!loggedIn) return (<><LoginPage /><Toasts /></>);
   const route = matchRoute(path, new Set(entities.value.keys()));
   if (route.name === 'login') return <Loading />;
-  const current = route.name === 'dashboard' ? '/' : route.name === 'pipeline' ? '/pipeline' : 'entity' in route ? `/${route.entity}` : isServicePath(path) ? path : '';
+  const current = path.startsWith('/sales/') ? `/sales/${path.split('/')[2]}` : route.name === 'dashboard' ? '/' : route.name === 'pipeline' ? '/pipeline' : 'entity' in route ? `/${route.entity}` : isServicePath(path) ? path : '';
   let page;
-  if (isServicePath(path))
+  if (path.startsWith('/sales/'))
+    page = (
+      <Suspense fallback={<Loading />}>
+        <SalesPage path={path} />
+      </Suspense>
+    );
+  else if (isServicePath(path))
     page = (
       <Suspense fallback={<Loading />}>
         <ServicePages path={path} />
