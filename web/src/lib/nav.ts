@@ -3,15 +3,15 @@ import type { Entity } from './meta';
 import type { MessageKey } from './messages';
 
 const NAV: { key: MessageKey; entities: string[] }[] = [
-  { key: 'nav_sales', entities: ['accounts', 'contacts', 'leads', 'opportunities'] },
+  { key: 'nav_sales', entities: ['accounts', 'contacts', 'leads', 'opportunities', 'quotes'] },
   { key: 'nav_service', entities: ['cases', 'service_followups', 'calls', 'kb_articles'] },
-  { key: 'nav_marketing', entities: ['campaigns'] },
-  { key: 'nav_commerce', entities: ['orders', 'products'] },
+  { key: 'nav_marketing', entities: ['campaigns', 'templates', 'web_forms'] },
+  { key: 'nav_commerce', entities: ['orders', 'products', 'price_lists'] },
   { key: 'nav_work', entities: ['activities'] },
-  { key: 'nav_admin', entities: ['users', 'agents', 'service_queues', 'sla_policies', 'service_calendars', 'calendar_days', 'care_rules', 'ivr_options'] },
+  { key: 'nav_admin', entities: ['users', 'agents', 'service_queues', 'sla_policies', 'service_calendars', 'calendar_days', 'care_rules', 'ivr_options', 'pipelines', 'rules'] },
 ];
 /** Entities that are parts of another record and need no menu entry. */
-const CHILD_ENTITIES = new Set(['order_lines']);
+const CHILD_ENTITIES = new Set(['order_lines', 'quote_lines', 'price_list_items', 'campaign_members', 'campaign_costs']);
 
 export function navGroups(all: Entity[]): { key: MessageKey; entities: Entity[] }[] {
   const known = new Set(NAV.flatMap((g) => g.entities));
