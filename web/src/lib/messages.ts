@@ -358,6 +358,14 @@ export const ENUM_ZH: Record<string, string> = {
   done: '已完成', satisfied: '满意', unsatisfied: '不满意', unreachable: '未联系上',
   birthday: '生日', first_purchase_anniversary: '首购周年', contract_renewal: '合同续约',
   'campaigns.status.active': '进行中',
+  // The sales module (quotes, campaign members and costs, templates, rules).
+  sent: '已发送', accepted: '已接受', rejected: '已拒绝', expired: '已过期', superseded: '已被取代',
+  opened: '已打开', clicked: '已点击', responded: '已响应', unsubscribed: '已退订', bounced: '退信', skipped: '已跳过',
+  failed: '失败', sending: '发送中', interested: '有意向', not_interested: '无意向', call_back: '需回电',
+  no_answer: '无人接听', wrong_number: '号码错误', do_not_call: '勿再致电', 'campaign_costs.category.media': '媒体投放',
+  agency: '代理机构', print: '印刷物料', staff: '人员', tools: '工具', call_script: '外呼话术', automation: '自动化',
+  assignment: '分配', scoring: '评分', created: '创建时', updated: '更新时', saved: '保存时', date_reached: '到达日期',
+  no_activity: '无活动', score_crossed: '分数越过阈值',
 };
 
 export const ENUM_EN: Record<string, string> = {
