@@ -21,6 +21,10 @@ static void clv_rows(void *p, size_t lo, size_t hi, double *acc)
 	const struct kh_clv_opts *o = c->o;
 	double month = KH_DAYS_PER_MONTH / o->unit_days;
 	(void)acc;
+	double hk[1200], ek[1200];
+	int months = o->months < 1200 ? o->months : 1200;
+	for (int k = 0; k < months; k++)
+		hk[k] = (k + 1) * month;
 	for (size_t i = lo; i < hi; i++) {
 		double v = NAN, pa = NAN, e = NAN, sp = NAN;
 		if (c->T[i] >= 0) {
@@ -29,12 +33,12 @@ static void clv_rows(void *p, size_t lo, size_t hi, double *acc)
 			pa = kh_bgnbd_p_alive(c->bg, x, c->t_x[i], c->T[i]);
 			/* Purchases expected in month k are E[Y(t_k)] - E[Y(t_(k-1))],
 			 * each discounted to today at the monthly rate. */
+			kh_bgnbd_expected_many(c->bg, hk, months, x, c->t_x[i], c->T[i], ek);
 			double prev = 0, disc = 1, sum = 0;
-			for (int k = 1; k <= o->months; k++) {
-				double ek = kh_bgnbd_expected(c->bg, k * month, x, c->t_x[i], c->T[i]);
+			for (int k = 0; k < months; k++) {
 				disc /= 1 + o->monthly_discount;
-				sum += (ek - prev) * disc;
-				prev = ek;
+				sum += (ek[k] - prev) * disc;
+				prev = ek[k];
 			}
 			e = prev;
 			v = o->margin * sp * sum;
@@ -54,7 +58,7 @@ enum kh_err kh_clv_compute(const struct kh_bgnbd *bg, const struct kh_gamma_gamm
 			   const double *T, const double *m_x, size_t n, double *clv,
 			   double *p_alive, double *expected, double *spend)
 {
-	if (!(o->unit_days > 0) || o->months < 0 || !(o->monthly_discount > -1) ||
+	if (!(o->unit_days > 0) || o->months < 0 || o->months > 1200 || !(o->monthly_discount > -1) ||
 	    !isfinite(o->margin))
 		return KH_EINVAL;
 	struct clv_ctx c = {bg, gg, o, x, t_x, T, m_x, clv, p_alive, expected, spend};

@@ -61,6 +61,10 @@ double kh_bgnbd_p_alive(const struct kh_bgnbd *m, uint32_t x, double t_x, double
  * z = h / (alpha + T + h), which nears 1 only for horizons far longer than
  * the customer's age plus alpha. */
 double kh_bgnbd_expected(const struct kh_bgnbd *m, double h, uint32_t x, double t_x, double T);
+/* The same at nh horizons h[0..nh-1] into out, in one pass of the series
+ * (the CLV's twelve months cost little more than one). */
+void kh_bgnbd_expected_many(const struct kh_bgnbd *m, const double *h, int nh, uint32_t x, double t_x, double T,
+			    double *out);
 /* E[purchases in (0, t]] for a customer who has just made a first purchase (FHL eq. 9). */
 double kh_bgnbd_expected_new(const struct kh_bgnbd *m, double t);
 
@@ -109,7 +113,7 @@ double kh_gg_expected_spend(const struct kh_gamma_gamma *m, uint32_t x, double m
  * and d the monthly discount rate. */
 struct kh_clv_opts {
 	double unit_days;        /* days per time unit of the fitted models */
-	int months;              /* horizon */
+	int months;              /* horizon, at most 1200 */
 	double monthly_discount; /* e.g. 0.01 */
 	double margin;           /* profit share of revenue, 1 for revenue */
 };

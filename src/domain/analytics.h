@@ -68,7 +68,9 @@ void kh_an_data_init(struct kh_an_data *d);
 void kh_an_data_release(struct kh_an_data *d);
 
 /* Building a dataset row by row (the loaders). Keys are interned: the same
- * text gives the same index. Each returns the index, or -1 out of memory. */
+ * text gives the same index. Each returns the index, or -1 out of memory;
+ * kh_an_order_key returns an order's id (a number key is itself, other keys
+ * are numbered below zero), or INT64_MIN out of memory. */
 int64_t kh_an_customer_key(struct kh_an_data *d, const char *key, size_t n);
 int64_t kh_an_customer_id(struct kh_an_data *d, int64_t id);
 int64_t kh_an_product_key(struct kh_an_data *d, const char *key, size_t n);
@@ -140,6 +142,7 @@ struct kh_an_opts {
 	double discount;         /* CLV: monthly discount rate (0.01) */
 	double margin;           /* CLV: profit share of revenue (1) */
 	int model_pnbd;          /* CLV: per-customer figures from Pareto/NBD, not BG/NBD */
+	int no_pnbd;             /* CLV: do not fit Pareto/NBD at all (the stored scores need BG/NBD only) */
 	int churn_days;          /* churn: a customer who buys nothing for this long has churned (90) */
 	double lambda;           /* churn: L2 penalty (1) */
 	int k, kmin, kmax;       /* segments: k, or choose in kmin..kmax by silhouette (0; 2..8) */

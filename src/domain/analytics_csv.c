@@ -162,7 +162,7 @@ enum kh_err kh_an_load_csv(FILE *f, const struct kh_an_csv_cols *cols, struct kh
 		int64_t c = kh_an_customer_key(d, row.f[cu.a], row.len[cu.a]);
 		int64_t o = orr.a >= 0 ? kh_an_order_key(d, row.f[orr.a], row.len[orr.a]) : 0;
 		int64_t p = pr.a >= 0 ? kh_an_product_key(d, row.f[pr.a], row.len[pr.a]) : 0;
-		if (c < 0 || o < 0 || p < 0 || kh_an_add_line(d, (uint32_t)c, day, amount, o, p, cost)) {
+		if (c < 0 || o == INT64_MIN || p < 0 || kh_an_add_line(d, (uint32_t)c, day, amount, o, p, cost)) {
 			err = KH_ENOMEM;
 			break;
 		}

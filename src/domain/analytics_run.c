@@ -90,7 +90,7 @@ static struct kh_txns txns_of(const struct kh_an_data *d)
  * NaN key sorts last. */
 static uint32_t *ranked(const double *key, const uint8_t *keep, size_t n_cust, int asc, size_t *n)
 {
-	double *k = malloc((n_cust ? n_cust : 1) * sizeof(double));
+	double *k = calloc(n_cust ? n_cust : 1, sizeof(double));
 	uint32_t *idx = malloc((n_cust ? n_cust : 1) * sizeof(uint32_t));
 	if (!k || !idx) {
 		free(k);
@@ -453,7 +453,7 @@ enum kh_err kh_an_clv(const struct kh_an_data *d, const struct kh_an_opts *o, st
 	}
 	/* Pareto/NBD is the second opinion: a failure to fit it is reported as
 	 * null, not as a failure of the analysis. */
-	have_pn = kh_pnbd_fit(&pn, s.frequency, s.recency, s.T, n) == KH_OK;
+	have_pn = !o->no_pnbd && kh_pnbd_fit(&pn, s.frequency, s.recency, s.T, n) == KH_OK;
 	struct kh_clv_opts co = {o->unit, o->months, o->discount, o->margin};
 	if (o->model_pnbd && !have_pn) {
 		err = kh_errinfo_set(ei, KH_EINVAL, "Pareto/NBD could not be fitted to these data");

@@ -142,6 +142,7 @@ enum kh_err kh_an_refresh_scores(struct kh_ctx *ctx, enum kh_an_by by, int32_t a
 	kh_an_opts_init(&o);
 	o.as_of = as_of;
 	o.limit = 0;
+	o.no_pnbd = 1; /* the scores come from BG/NBD; Pareto/NBD is a second opinion for people */
 	struct kh_an_scores s = {.n = d.n_cust, .as_of = as_of};
 	struct kh_buf b = KH_BUF_INIT;
 	struct kh_jw w;

@@ -309,6 +309,31 @@ static void clv_pnbd_cdnow(void **state)
 	kh_summary_release(&s);
 }
 
+/* Several horizons in one pass give what one horizon at a time gives, for
+ * new and old customers, short and long horizons, and a, b below one. */
+static void expected_many_matches(void **state)
+{
+	(void)state;
+	const struct kh_bgnbd models[] = {
+		{.r = 0.243, .alpha = 4.414, .a = 0.793, .b = 2.426},
+		{.r = 1.2, .alpha = 30, .a = 0.4, .b = 0.3}, /* a + b - 1 < 0: the general series */
+		{.r = 0.5, .alpha = 0.5, .a = 3, .b = 9},
+	};
+	double h[40], many[40];
+	for (int k = 0; k < 40; k++)
+		h[k] = 0.5 + 4.3 * k;
+	for (size_t mi = 0; mi < 3; mi++)
+		for (uint32_t x = 0; x < 30; x += 7)
+			for (double T = 0; T < 80; T += 13.5) {
+				double t_x = x ? T * 0.6 : 0;
+				kh_bgnbd_expected_many(&models[mi], h, 40, x, t_x, T, many);
+				for (int k = 0; k < 40; k++) {
+					double one = kh_bgnbd_expected(&models[mi], h[k], x, t_x, T);
+					assert_near(many[k], one, 1e-11 * fabs(one) + 1e-14);
+				}
+			}
+}
+
 /* The contributions add up to the log-odds of the prediction. */
 static void churn_reasons_explain(void **state)
 {
@@ -351,6 +376,7 @@ int main(void)
 		cmocka_unit_test(cube_many),
 		cmocka_unit_test(scorecard_status),
 		cmocka_unit_test(clv_pnbd_cdnow),
+		cmocka_unit_test(expected_many_matches),
 		cmocka_unit_test(churn_reasons_explain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
