@@ -132,3 +132,21 @@ test('a campaign’s results page: figures, charts, and a target list from a sav
   await page.locator('.kpi[data-kpi="成员"] .kpi-value', { hasText: '1' }).waitFor();
   await shot(page, 'sales-campaign');
 });
+
+test('the lead desk explains a score and converts the lead in one click', async () => {
+  const lead = await api('POST', '/leads', { name: '转化测试', company: '转化测试公司', source: 'referral', title: '总经理', email: 'convert@example.cn' });
+  await page.goto(s.url('/sales/leads'));
+  const row = page.locator(`tr[data-lead="${lead.id}"]`);
+  await row.waitFor();
+  await row.locator('button', { hasText: '评分依据' }).click();
+  await page.locator('.lead-why li', { hasText: 'Referral or partner source: +20' }).waitFor();
+  await row.locator('.convert-form input').fill('8800');
+  await row.locator('.convert-form button').click();
+  await page.waitForURL(/\/opportunities\/\d+$/);
+  const l = await api('GET', `/leads/${lead.id}`);
+  assert.equal(l.status, 'converted');
+  const opp = await api('GET', `/opportunities/${l.converted_opportunity_id}`);
+  assert.equal(opp.amount, 880000);
+  await page.goto(s.url('/sales/campaigns'));
+  await page.locator('.sales-campaigns a').first().waitFor();
+});

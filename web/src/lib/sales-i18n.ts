@@ -127,6 +127,12 @@ export const salesEn = {
   s_score: 'Score',
   s_convert: 'Convert',
   s_quote_desk: 'Quote desk',
+  s_lead_desk: 'Lead desk',
+  s_why: 'Why this score',
+  s_duplicate: 'possible duplicate',
+  s_rule_score: 'Rule points',
+  s_learned_score: 'Learned',
+  s_converted: 'Converted: account, contact and opportunity made.',
 };
 
 export type SalesKey = keyof typeof salesEn;
@@ -256,6 +262,12 @@ export const salesZh: Record<SalesKey, string> = {
   s_score: '评分',
   s_convert: '转化',
   s_quote_desk: '报价工作台',
+  s_lead_desk: '线索工作台',
+  s_why: '评分依据',
+  s_duplicate: '疑似重复',
+  s_rule_score: '规则分',
+  s_learned_score: '模型分',
+  s_converted: '已转化：生成客户、联系人和商机。',
 };
 
 /** Chinese names of the sales module's enum values (and a few of its words). */

@@ -6,6 +6,7 @@ import { CampaignPage } from './Campaign';
 import { PriceListPage, QuotePage, QuotesPage } from './Quotes';
 import { RulePage, RulesPage } from './Rules';
 import { FormsPage, PublicFormPage } from './Forms';
+import { CampaignsIndex, LeadsDesk } from './Leads';
 
 export { PublicFormPage };
 
@@ -21,7 +22,8 @@ export function SalesPage({ path }: { path: string }) {
   const r = salesRoute(path);
   switch (r?.page) {
     case 'forecast': return <ForecastPage />;
-    case 'campaigns': return r.id ? <CampaignPage key={r.id} id={r.id} /> : null;
+    case 'campaigns': return r.id ? <CampaignPage key={r.id} id={r.id} /> : <CampaignsIndex />;
+    case 'leads': return <LeadsDesk />;
     case 'quotes': return r.id ? <QuotePage key={r.id} id={r.id} /> : <QuotesPage />;
     case 'price-lists': return r.id ? <PriceListPage key={r.id} id={r.id} /> : null;
     case 'rules': return path.endsWith('/new') ? <RulePage key="new" id={null} /> : r.id ? <RulePage key={r.id} id={r.id} /> : <RulesPage />;
