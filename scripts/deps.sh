@@ -12,7 +12,7 @@ build_pkgs=(build-essential cmake pkg-config
   clang libclang-rt-14-dev
   libpq-dev postgresql postgresql-contrib pgbouncer
   libcsv-dev libxlsxwriter-dev libzip-dev libexpat1-dev libopencc-dev libicu-dev
-  libcurl4-openssl-dev dovecot-imapd)
+  libcurl4-openssl-dev python3-aiosmtpd dovecot-imapd)
 bench_pkgs=(wrk nginx-light python3-pandas python3-sklearn python3-scipy gnuplot-nox hyperfine)
 
 # The browser tests drive Debian's Chromium (playwright-core cannot download one here).
