@@ -32,6 +32,15 @@ test('the forecast shows its chart, table, funnel and win/loss, in Chinese and E
   assert.ok(await page.locator('.sales-forecast .chart svg').count() >= 3, 'forecast, funnel and win/loss charts');
   if (process.env.KEHU_SCREENSHOTS === '1') await page.waitForTimeout(800); // the charts' animation
   await shot(page, 'sales-forecast');
+  // A quota set on the page shows in the table.
+  const month = new Date().toISOString().slice(0, 7);
+  await page.locator('#quota-who').selectOption({ label: 'Administrator' });
+  await page.locator('#quota-period').fill(month);
+  await page.locator('#quota-amount').fill('12345');
+  await page.locator('form.quota-form button').click();
+  await page.locator('.forecast-table td', { hasText: '¥12,345.00' }).first().waitFor();
+  const q = await api('GET', `/sales/quotas?from=${month}&to=${month}`);
+  assert.deepEqual(q.data.map((x) => [x.user_id, x.amount]), [[1, 1234500]]);
   await page.locator('#fc-period').selectOption('quarter');
   await page.locator('.forecast-table td', { hasText: /\d{4}-Q\d/ }).first().waitFor();
   await page.locator('.topbar-right select').selectOption('en');
@@ -84,7 +93,7 @@ test('a rule made in the editor runs, and its runs show; bad JSON is said at the
   const rule = await api('GET', `/rules/${id}`);
   assert.deepEqual(rule.conditions, { all: [{ field: 'source', op: 'eq', value: 'wechat' }] });
   await api('POST', '/leads', { name: '微信来的客户', source: 'wechat' });
-  for (let i = 0; i < 50 && !(await api('GET', `/rules/${id}/runs`)).data.length; i++) await new Promise((ok) => setTimeout(ok, 200));
+  for (let i = 0; i < 100 && !(await api('GET', `/rules/${id}/runs`)).data.some((r) => r.status === 'done'); i++) await new Promise((ok) => setTimeout(ok, 200));
   await page.reload();
   await page.locator('.rule-runs tr.run-done').waitFor();
   await shot(page, 'sales-rule');

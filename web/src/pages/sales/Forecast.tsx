@@ -2,7 +2,9 @@
 // against quotas (a stacked bar chart with weighted and quota lines), the
 // table by owner or team, the funnel, won and lost by reason, stuck deals.
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../../lib/api';
+import { api, type ListPage, type Rec } from '../../lib/api';
+import { parseMoney } from '../../lib/format';
+import { errorText, toast } from '../../components/ui';
 import { enumLabel, locale } from '../../lib/i18n';
 import { formatMoney, formatMoneyCompact, formatNumber } from '../../lib/format';
 import { forecastSeries, type ForecastCell } from '../../lib/sales';
@@ -135,6 +137,7 @@ export function ForecastPage() {
           </tbody>
         </table>
       </div>
+      <QuotaForm onDone={() => api.get<Forecast>('/sales/forecast', { period, group }).then(setF, setError)} />
       {more && (
         <div class="charts">
           <section class="card chart-card" aria-labelledby="fc-funnel">
@@ -169,5 +172,46 @@ export function ForecastPage() {
         </div>
       )}
     </section>
+  );
+}
+
+/** Managers set a user's or team's quota for a month or quarter here. */
+function QuotaForm({ onDone }: { onDone: () => void }) {
+  const [users, setUsers] = useState<Rec[]>([]);
+  const [teams, setTeams] = useState<Rec[]>([]);
+  const [who, setWho] = useState('');
+  const [period, setPeriod] = useState(new Date().toISOString().slice(0, 7));
+  const [amount, setAmount] = useState('');
+  useEffect(() => {
+    api.get<ListPage>('/users', { limit: 200, sort: 'username' }).then((p) => setUsers(p.data), () => {});
+    api.get<ListPage>('/teams', { limit: 200 }).then((p) => setTeams(p.data), () => {});
+  }, []);
+  async function save(e: Event) {
+    e.preventDefault();
+    const [kind, id] = who.split(':');
+    try {
+      await api.put('/sales/quotas', { quotas: [{ [kind === 't' ? 'team_id' : 'user_id']: Number(id), period, amount: parseMoney(amount) ?? 0 }] });
+      toast(st('s_saved'));
+      onDone();
+    } catch (err) {
+      toast(errorText(err), 'error', 8000);
+    }
+  }
+  return (
+    <form class="card form quota-form" onSubmit={save}>
+      <h2 class="card-title">{st('s_quota')}</h2>
+      <div class="form-grid">
+        <label class="field">{st('s_group')}
+          <select id="quota-who" required value={who} onChange={(e) => setWho((e.target as HTMLSelectElement).value)}>
+            <option value="">—</option>
+            {users.map((u) => <option key={`u${u.id}`} value={`u:${u.id}`}>{u.display_name ?? u.username}</option>)}
+            {teams.map((t) => <option key={`t${t.id}`} value={`t:${t.id}`}>{st('s_team')}: {t.name}</option>)}
+          </select>
+        </label>
+        <label class="field">{st('s_period')}<input id="quota-period" required pattern="\d{4}-(0[1-9]|1[0-2]|Q[1-4])" placeholder="2026-03 / 2026-Q1" value={period} onInput={(e) => setPeriod((e.target as HTMLInputElement).value)} /></label>
+        <label class="field">{st('s_quota')}<input id="quota-amount" required inputMode="decimal" value={amount} onInput={(e) => setAmount((e.target as HTMLInputElement).value)} /></label>
+      </div>
+      <button class="btn btn-primary">{st('s_save')}</button>
+    </form>
   );
 }
