@@ -320,6 +320,56 @@ void kh_sales_grants(json_t *p, const char *key)
 				    : grant("all", "none", "none", "none", "none", "none"));
 }
 
+/* Migration 102: built-in roles made before this module (their grants are
+ * seeded with them) get its grants for the entities they do not name yet;
+ * what an administrator already set stays. */
+enum kh_err kh_sales_grants_upgrade(struct kh_db *db)
+{
+	static const char *const keys[] = {"sales_manager", "sales_rep", "service_agent", "marketing", NULL};
+	char now[KH_TIME_LEN];
+	kh_time_format(kh_now(), now);
+	enum kh_err err = KH_OK;
+	for (int i = 0; !err && keys[i]; i++) {
+		struct kh_val k = KH_VTEXT(keys[i]);
+		struct kh_rows *rows;
+		json_t *perms = NULL;
+		if ((err = kh_db_query(db, "SELECT permissions FROM roles WHERE key = $1 AND builtin = 1", &k, 1, &rows)))
+			break;
+		if (kh_rows_next(db, rows) > 0) {
+			struct kh_val v = kh_rows_col(db, rows, 0);
+			perms = v.t == KH_V_TEXT ? json_loadb(v.s, v.n, 0, NULL) : NULL;
+		}
+		kh_rows_end(db, rows);
+		if (!json_is_object(perms)) {
+			json_decref(perms);
+			continue;
+		}
+		json_t *mine = json_object();
+		kh_sales_grants(mine, keys[i]);
+		const char *entity;
+		json_t *g;
+		int added = 0;
+		json_object_foreach(mine, entity, g) {
+			if (!json_object_get(perms, entity)) {
+				json_object_set(perms, entity, g);
+				added++;
+			}
+		}
+		char *text = added ? json_dumps(perms, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		struct kh_val p[3] = {KH_VTEXT(text ? text : "{}"), KH_VTEXT(now), k};
+		if (added)
+			err = text ? kh_db_exec(db,
+						"UPDATE roles SET permissions = $1, updated_at = $2, version = version + 1 "
+						"WHERE key = $3 AND builtin = 1",
+						p, 3)
+				   : KH_ENOMEM;
+		free(text);
+		json_decref(mine);
+		json_decref(perms);
+	}
+	return err;
+}
+
 /* ---- settings ---- */
 
 json_t *kh_sales_settings_get(struct kh_db *db)

@@ -43,6 +43,8 @@ enum kh_err kh_sales_migrate(struct kh_db *db);
  * lead scoring rules, the win-back campaign and the two example automation
  * rules. Idempotent. */
 enum kh_err kh_sales_seed(struct kh_db *db);
+/* Migration 102: the module's grants added to built-in roles that predate it. */
+enum kh_err kh_sales_grants_upgrade(struct kh_db *db);
 /* Adds the built-in role `key`'s grants on the module's entities to perms
  * (called by the security module's builtin_permissions). */
 void kh_sales_grants(json_t *perms, const char *key);

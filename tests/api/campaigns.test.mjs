@@ -4,7 +4,12 @@
 // fixture; telemarketing call lists, scripts and outcomes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from './lib/server.mjs';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, kehu, ADMIN_PASSWORD } from './lib/server.mjs';
+import { usePg } from './lib/pg.mjs';
 
 const NOW = '2026-03-15T08:00:00Z';
 let srv, token;
@@ -182,4 +187,29 @@ test('marketing may run campaigns; a sales rep may log calls but not add members
   assert.equal((await srv.call('GET', '/api/v1/quotes', { token: agent })).status, 403);
   assert.equal((await srv.call('POST', '/api/v1/quotes', { token: rep, json: { name: 'Rep quote' } })).status, 201);
   assert.equal((await srv.call('POST', '/api/v1/price_lists', { token: rep, json: { name: 'Rep list' } })).status, 403);
+});
+
+test('built-in roles of a database older than the module get its grants when it is upgraded', { skip: usePg && 'edits the SQLite file directly' }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'kehu-grants-'));
+  const db = join(dir, 'old.db');
+  try {
+    assert.equal((await kehu(['init', '--db', db], { KEHU_ADMIN_PASSWORD: ADMIN_PASSWORD })).code, 0);
+    // As before the module: marketing without its grants, an administrator's own choice for quotes kept.
+    const perms = JSON.parse(execFileSync('sqlite3', [db, "SELECT permissions FROM roles WHERE key = 'marketing'"]).toString());
+    for (const e of ['campaign_members', 'campaign_costs', 'templates', 'web_forms', 'price_lists', 'price_list_items', 'quote_lines']) delete perms[e];
+    perms.quotes = { read: 'own', create: 'none', edit: 'none', delete: 'none', export: 'none', import: 'none' };
+    execFileSync('sqlite3', [db, `UPDATE roles SET permissions = '${JSON.stringify(perms)}' WHERE key = 'marketing'; DELETE FROM kh_migrations WHERE version = 102;`]);
+    const up = await startServer({ db });
+    try {
+      const t = await up.login();
+      const role = (await up.call('GET', '/api/v1/roles/marketing', { token: t })).body;
+      assert.equal(role.permissions.campaign_members.create, 'all', 'the missing grant was added');
+      assert.equal(role.permissions.web_forms.edit, 'all');
+      assert.equal(role.permissions.quotes.read, 'own', 'what was set stays');
+    } finally {
+      await up.stop();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
