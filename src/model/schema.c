@@ -308,6 +308,7 @@ static const struct migration {
 	{501, "analytics: scorecard targets", kh_scorecard_migrate},
 	{100, "sales: stage history, rule runs, quotas, scores, settings, throttles", kh_sales_migrate},
 	{101, "sales: default pipeline, lead scoring rules, win-back campaign, example rules", m101_sales_seed},
+	{102, "sales: its grants for built-in roles made before the module", kh_sales_grants_upgrade},
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
