@@ -416,8 +416,30 @@ enum kh_err kh_capability_evaluate(struct kh_ctx *ctx, int64_t id, struct kh_jw 
 		kh_buf_adds(&sql, " ORDER BY assessed_on DESC, id DESC LIMIT 1");
 		err = sql.err ? sql.err : kh_db_int(ctx->db, sql.data, p, n, &id);
 		kh_buf_release(&sql);
-		if (err == KH_ENOTFOUND)
-			return kh_errinfo_set(ctx->ei, KH_ENOTFOUND, "there is no capability assessment yet");
+		if (err == KH_ENOTFOUND) {
+			/* None yet: the default hierarchy, unweighted, to start from. */
+			json_t *row = json_object();
+			struct tree *t = calloc(1, sizeof *t);
+			double index;
+			err = row && t ? evaluate(row, t, NULL, &index, ctx->ei) : KH_ENOMEM;
+			if (!err) {
+				kh_jw_obj(w);
+				kh_jw_key(w, "id");
+				kh_jw_null(w);
+				kh_jw_key(w, "matrices");
+				kh_jw_arr(w);
+				kh_jw_arr_end(w);
+				write_tree(t, w);
+				num(w, "index", NAN);
+				kh_jw_key(w, "trend");
+				kh_jw_arr(w);
+				kh_jw_arr_end(w);
+				kh_jw_obj_end(w);
+			}
+			free(t);
+			json_decref(row);
+			return err;
+		}
 		if (err)
 			return err;
 	} else if ((err = kh_record_exists(ctx, e, id, 0))) {

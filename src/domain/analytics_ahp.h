@@ -20,7 +20,8 @@ enum kh_err kh_ahp_live(json_t *body, struct kh_jw *w, struct kh_errinfo *ei);
 /* GET /api/v1/analytics/capability[?assessment=ID] (0: the latest): each
  * criterion's local and global weight and score, every judged node's combined
  * matrix with its consistency (and the judgement to revisit), each assessor's
- * CR, the capability index, and the index of every assessment over time. */
+ * CR, the capability index, and the index of every assessment over time.
+ * With no assessment yet: {"id": null} and the default hierarchy to start from. */
 enum kh_err kh_capability_evaluate(struct kh_ctx *ctx, int64_t id, struct kh_jw *w);
 
 #endif

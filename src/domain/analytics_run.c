@@ -467,6 +467,28 @@ enum kh_err kh_an_clv(const struct kh_an_data *d, const struct kh_an_opts *o, st
 		kh_errinfo_set(ei, err, "the CLV options are not valid");
 		goto out;
 	}
+	/* With q <= 1 Gamma-Gamma's mean spend is infinite (a few huge orders
+	 * dominate): each customer's own mean spend stands in, so that CLV stays
+	 * a number, and the answer says so. */
+	int observed_spend = !(gg.q > 1) && !o->model_pnbd;
+	if (observed_spend) {
+		double month = KH_DAYS_PER_MONTH / o->unit, hk[1200], ek[1200];
+		for (int k = 0; k < o->months; k++)
+			hk[k] = (k + 1) * month;
+		for (size_t c = 0; c < n; c++) {
+			if (s.T[c] < 0)
+				continue;
+			kh_bgnbd_expected_many(&bg, hk, o->months, s.frequency[c], s.recency[c], s.T[c], ek);
+			double prev = 0, disc = 1, sum = 0;
+			for (int k = 0; k < o->months; k++) {
+				disc /= 1 + o->discount;
+				sum += (ek[k] - prev) * disc;
+				prev = ek[k];
+			}
+			sp[c] = s.avg_value[c];
+			clv[c] = o->margin * sp[c] * sum;
+		}
+	}
 	struct kh_jw *w = out->w;
 	kh_jw_obj(w);
 	static const char *const bgn[] = {"r", "alpha", "a", "b"}, *const pnn[] = {"r", "alpha", "s", "beta"},
@@ -492,6 +514,8 @@ enum kh_err kh_an_clv(const struct kh_an_data *d, const struct kh_an_opts *o, st
 	kh_jw_obj_end(w);
 	kh_jw_key(w, "model");
 	kh_jw_str(w, o->model_pnbd ? "pareto_nbd" : "bgnbd");
+	kh_jw_key(w, "spend");
+	kh_jw_str(w, observed_spend ? "observed_mean" : "gamma_gamma");
 	kh_jw_key(w, "unit");
 	kh_jw_str(w, o->unit == 1 ? "day" : o->unit == 7 ? "week" : o->unit == KH_DAYS_PER_MONTH ? "month" : "days");
 	jkey_num(w, "unit_days", o->unit);
