@@ -24,6 +24,9 @@ const SalesPage = lazy(() => import('./pages/sales').then((m) => ({ default: m.S
 const PublicFormPage = lazy(() => import('./pages/sales').then((m) => ({ default: m.PublicFormPage })));
 // The service module's screens (console, analysis, wallboard, Erlang C) load when opened.
 const ServicePages = lazy(() => import('./pages/service').then((m) => ({ default: m.ServicePages })));
+// The analytics section (/analytics/...) and the public survey page (/s/{token}), loaded when opened.
+const AnalyticsPage = lazy(() => import('./pages/analytics/Analytics').then((m) => ({ default: m.AnalyticsPage })));
+const SurveyAnswerPage = lazy(() => import('./pages/analytics/SurveyAnswer').then((m) => ({ default: m.SurveyAnswerPage })));
 
 function LanguageSwitch({ id }: { id?: string }) {
   return (
@@ -52,6 +55,7 @@ function Nav({ current, onGo }: { current: string; onGo: () => void }) {
       <ul>
         {item('/', t('nav_home'))}
         {item('/pipeline', t('nav_pipeline'))}
+        {item('/analytics', t('nav_analytics'))}
         {SERVICE_LINKS.map(([href, key]) => item(href, ts(key)))}
       </ul>
       <div class="nav-group">
@@ -93,7 +97,7 @@ export function App({ ready }: { ready: boolean }) {
   const path = url.value.path;
   const loggedIn = !!user.value && !!meta.value;
   useEffect(() => {
-    if (ready && !loggedIn && path !== '/login' && !publicRoute(path) && !path.startsWith('/f/')) navigate(`/login?next=${encodeURIComponent(path + url.value.search)}`, true);
+    if (ready && !loggedIn && path !== '/login' && !publicRoute(path) && !path.startsWith('/f/') && !path.startsWith('/s/')) navigate(`/login?next=${encodeURIComponent(path + url.value.search)}`, true);
   }, [ready, loggedIn, path]);
   useEffect(() => {
     if (loggedIn && path === '/login') {
@@ -113,7 +117,7 @@ export function App({ ready }: { ready: boolean }) {
       : r.name === 'new' && e ? t('new_record', { entity: singularLabel(e) })
       : r.name === 'list' && e ? entityLabel(e)
       : '';
-    if (r.name !== 'record' && !isServicePath(path)) document.title = name ? `${name} · Kehu` : t('app_name');
+    if (r.name !== 'record' && !isServicePath(path) && !path.startsWith('/analytics')) document.title = name ? `${name} · Kehu` : t('app_name');
   }, [path, loggedIn, locale.value]);
   useEffect(() => {
     if (!loggedIn) return;
@@ -125,13 +129,21 @@ export function App({ ready }: { ready: boolean }) {
   if (pub) return (<><PublicPage route={pub} /><Toasts /></>);
   if (path.startsWith('/f/')) // a web form of the sales module: no login, no shell
     return (<><Suspense fallback={<Loading />}><PublicFormPage formKey={decodeURIComponent(path.slice(3))} /></Suspense><Toasts /></>);
+  if (path.startsWith('/s/')) // a survey invitation's answer page: no login, no shell
+    return (<><Suspense fallback={<Loading />}><SurveyAnswerPage token={decodeURIComponent(path.slice(3))} /></Suspense><Toasts /></>);
   if (!ready) return <Loading />;
   if (!loggedIn) return (<><LoginPage /><Toasts /></>);
   const route = matchRoute(path, new Set(entities.value.keys()));
   if (route.name === 'login') return <Loading />;
-  const current = path.startsWith('/sales/') ? `/sales/${path.split('/')[2]}` : route.name === 'dashboard' ? '/' : route.name === 'pipeline' ? '/pipeline' : 'entity' in route ? `/${route.entity}` : isServicePath(path) ? path : '';
+  const current = path.startsWith('/analytics') ? '/analytics' : path.startsWith('/sales/') ? `/sales/${path.split('/')[2]}` : route.name === 'dashboard' ? '/' : route.name === 'pipeline' ? '/pipeline' : 'entity' in route ? `/${route.entity}` : isServicePath(path) ? path : '';
   let page;
-  if (path.startsWith('/sales/'))
+  if (path.startsWith('/analytics'))
+    page = (
+      <Suspense fallback={<Loading />}>
+        <AnalyticsPage />
+      </Suspense>
+    );
+  else if (path.startsWith('/sales/'))
     page = (
       <Suspense fallback={<Loading />}>
         <SalesPage path={path} />

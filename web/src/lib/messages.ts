@@ -21,6 +21,7 @@ export const en = {
   nav_main: 'Main navigation',
   nav_home: 'Dashboard',
   nav_pipeline: 'Pipeline',
+  nav_analytics: 'Analytics',
   nav_sales: 'Sales',
   nav_service: 'Service',
   nav_marketing: 'Marketing',
@@ -181,6 +182,7 @@ export const zh: Record<MessageKey, string> = {
   nav_main: '主导航',
   nav_home: '仪表盘',
   nav_pipeline: '销售漏斗',
+  nav_analytics: '数据分析',
   nav_sales: '销售',
   nav_service: '服务',
   nav_marketing: '市场',
@@ -366,9 +368,19 @@ export const ENUM_ZH: Record<string, string> = {
   agency: '代理机构', print: '印刷物料', staff: '人员', tools: '工具', call_script: '外呼话术', automation: '自动化',
   assignment: '分配', scoring: '评分', created: '创建时', updated: '更新时', saved: '保存时', date_reached: '到达日期',
   no_activity: '无活动', score_crossed: '分数越过阈值',
+  // The analytics module (surveys, invitations, questions).
+  'surveys.kind.nps': '净推荐值 (NPS)', 'surveys.kind.csat': '满意度 (CSAT)', 'surveys.kind.ces': '费力度 (CES)',
+  'surveys.kind.acsi': 'ACSI 满意度指数', 'surveys.kind.ecsi': 'ECSI 满意度指数', 'surveys.kind.custom': '自定义',
+  manual: '手动发送', order_delivered: '订单送达后', case_resolved: '工单解决后',
+  scale: '量表题', 'survey_questions.type.nps': 'NPS 题', single: '单选题', multiple: '多选题', 'survey_questions.type.text': '填空题',
+  portal: '客户门户', link: '链接', 'survey_invitations.status.pending': '待发送', 'survey_invitations.status.sent': '已发送',
+  'survey_invitations.status.opened': '已打开', 'survey_invitations.status.answered': '已回答', 'survey_invitations.status.expired': '已过期',
 };
 
 export const ENUM_EN: Record<string, string> = {
+  'surveys.kind.nps': 'NPS', 'surveys.kind.csat': 'CSAT', 'surveys.kind.ces': 'CES', 'surveys.kind.acsi': 'ACSI',
+  'surveys.kind.ecsi': 'ECSI', 'survey_questions.type.nps': 'NPS (0-10)', order_delivered: 'After delivery',
+  case_resolved: 'After a case is resolved',
   it: 'IT', real_estate: 'Real estate', trade_show: 'Trade show', cold_call: 'Cold call', wechat: 'WeChat',
   needs_analysis: 'Needs analysis', closed_won: 'Closed won', closed_lost: 'Closed lost', best_case: 'Best case',
   in_progress: 'In progress', walk_in: 'Walk-in', sms: 'SMS', direct_mail: 'Direct mail',

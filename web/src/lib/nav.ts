@@ -8,10 +8,11 @@ const NAV: { key: MessageKey; entities: string[] }[] = [
   { key: 'nav_marketing', entities: ['campaigns', 'templates', 'web_forms'] },
   { key: 'nav_commerce', entities: ['orders', 'products', 'price_lists'] },
   { key: 'nav_work', entities: ['activities'] },
+  { key: 'nav_analytics', entities: ['surveys', 'survey_responses', 'capability_assessments'] },
   { key: 'nav_admin', entities: ['users', 'agents', 'service_queues', 'sla_policies', 'service_calendars', 'calendar_days', 'care_rules', 'ivr_options', 'pipelines', 'rules'] },
 ];
 /** Entities that are parts of another record and need no menu entry. */
-const CHILD_ENTITIES = new Set(['order_lines', 'quote_lines', 'price_list_items', 'campaign_members', 'campaign_costs']);
+const CHILD_ENTITIES = new Set(['order_lines', 'survey_questions', 'survey_invitations', 'quote_lines', 'price_list_items', 'campaign_members', 'campaign_costs']);
 
 export function navGroups(all: Entity[]): { key: MessageKey; entities: Entity[] }[] {
   const known = new Set(NAV.flatMap((g) => g.entities));

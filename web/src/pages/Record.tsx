@@ -2,6 +2,7 @@
 // one-click logging, related lists, and for accounts and contacts the
 // customer 360 view (value figures, open opportunities and cases).
 import { useEffect, useState } from 'preact/hooks';
+import { lazy, Suspense } from 'preact/compat';
 import { api, ApiError, call, type ListPage as Page, type Rec } from '../lib/api';
 import type { Entity, Field } from '../lib/meta';
 import { activityLink, activityLinks, defaultColumns, field, fieldGroups, isEditable, isVisible } from '../lib/meta';
@@ -12,6 +13,9 @@ import { rememberTitle, titleOf } from '../lib/refs';
 import { ErrorBox, Link, Loading, errorText, toast } from '../components/ui';
 import { FieldInput, FieldValue } from '../components/fields';
 import type { MessageKey } from '../lib/messages';
+
+// The stored analytics scores as badges (RFM segment, CLV, churn risk), loaded with their own small chunk.
+const ScoreBadges = lazy(() => import('./analytics/Badges'));
 
 const CUSTOMER_360 = new Set(['accounts', 'contacts']);
 const OPEN_CASE_STATUSES = 'new,assigned,in_progress,waiting';
@@ -92,6 +96,7 @@ export function RecordPage({ entity: e, id }: { entity: Entity; id: number }) {
       </div>
 
       {is360 && <ValueFigures e={e} id={id} />}
+      {is360 && <Suspense fallback={null}><ScoreBadges entity={e.name} id={id} /></Suspense>}
 
       <div class="record-grid">
         <div class="record-main">
