@@ -261,6 +261,30 @@ static enum kh_err authorize(struct kh_req *r, const struct kh_route *rt)
 	return KH_OK;
 }
 
+/* 1 if r is an upload (a KH_R_BIGBODY route) whose bearer token does not check
+ * out. With SQLite the token is looked up here, before the first byte is kept;
+ * with the PostgreSQL pool (no database calls on these threads) only its shape
+ * is checked, and the full check comes after the body as for any route. */
+static int upload_needs_token(struct kh_server *s, struct kh_req *r)
+{
+	if (r->route < 0 || !(kh_routes[r->route].flags & KH_R_BIGBODY))
+		return 0;
+	const char *h = kh_req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+	if (!h || strncasecmp(h, "Bearer ", 7) || strlen(h + 7) < 20)
+		return 1;
+	if (s->pool)
+		return 0;
+	r->ctx.db = thread_db(s, &r->ei);
+	if (!r->ctx.db)
+		return 1;
+	struct kh_principal who;
+	struct kh_auth_policy policy = {.idle_seconds = s->cfg->session_idle};
+	const char *tok = h + 7;
+	while (*tok == ' ')
+		tok++;
+	return kh_session_lookup(r->ctx.db, tok, strlen(tok), &policy, &r->arena, &who) != KH_OK;
+}
+
 static enum kh_err run(struct kh_server *s, struct kh_req *r)
 {
 	if (r->route < 0)
@@ -482,6 +506,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 	if (*upload_size) {
+		if (!r->body.len && !r->too_big && upload_needs_token(s, r)) {
+			/* Large uploads are for logged-in users: a file is not buffered for a
+			 * request whose token is wrong (it is read and dropped, and the
+			 * request answers 401 like any other). */
+			r->too_big = 1;
+			kh_buf_release(&r->body);
+		}
 		if (!r->too_big && kh_buf_add(&r->body, upload, *upload_size)) {
 			r->too_big = 1;
 			kh_buf_release(&r->body);

@@ -175,3 +175,20 @@ test('the web UI\'s files: index.html for app paths, cached assets, a CSP that a
     await rm(root, { recursive: true, force: true });
   }
 });
+
+test('an upload with a wrong token is answered 401 without being kept', async () => {
+  const srv = await startServer();
+  try {
+    const big = Buffer.alloc(40 << 20, 'a'); // 40 MiB
+    const before = Number((await import('node:fs')).readFileSync(`/proc/${srv.proc.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]);
+    const r = await srv.call('POST', '/api/v1/imports', {
+      token: 'x'.repeat(43), body: big, headers: { 'content-type': 'multipart/form-data; boundary=zzz' },
+    });
+    assert.equal(r.status, 401);
+    const after = Number((await import('node:fs')).readFileSync(`/proc/${srv.proc.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]);
+    assert.ok(after - before < 20 * 1024, `the server did not hold the file (RSS grew ${after - before} kB)`);
+    assert.equal((await srv.call('GET', '/healthz')).status, 200);
+  } finally {
+    await srv.stop();
+  }
+});
