@@ -17,8 +17,7 @@ void kh_config_defaults(struct kh_config *c)
 	c->db_workers = -1;
 }
 
-/* A PostgreSQL URI may carry a password: copies uri into out without it. */
-static void hide_password(const char *uri, char *out, size_t outlen)
+void kh_uri_hide_password(const char *uri, char *out, size_t outlen)
 {
 	snprintf(out, outlen, "%s", uri);
 	for (char *scheme = strstr(out, "://"); scheme; scheme = strstr(scheme + 3, "://")) {
@@ -33,8 +32,8 @@ void kh_config_print(const struct kh_config *c, FILE *f)
 {
 	/* A PostgreSQL URI may carry a password: print it without. */
 	char db[512], read_db[1024];
-	hide_password(c->db ? c->db : "(unset)", db, sizeof db);
-	hide_password(c->read_db ? c->read_db : "(none)", read_db, sizeof read_db);
+	kh_uri_hide_password(c->db ? c->db : "(unset)", db, sizeof db);
+	kh_uri_hide_password(c->read_db ? c->read_db : "(none)", read_db, sizeof read_db);
 	fprintf(f, "db          = %s\n", db);
 	fprintf(f, "listen      = %s\n", c->listen);
 	fprintf(f, "threads     = %ld\n", c->threads);

@@ -20,5 +20,8 @@ struct kh_config {
 
 void kh_config_defaults(struct kh_config *c);
 void kh_config_print(const struct kh_config *c, FILE *f);
+/* A PostgreSQL URI may carry a password: copies uri (or several, separated by
+ * commas) into out with each password shown as ***, for logs and messages. */
+void kh_uri_hide_password(const char *uri, char *out, size_t outlen);
 
 #endif

@@ -63,8 +63,10 @@ int kh_cmd_serve(int argc, char **argv)
 	char *colon = strrchr(host, ':');
 	if (colon)
 		*colon = '\0';
+	char shown[512];
+	kh_uri_hide_password(cfg.db, shown, sizeof shown);
 	printf("kehu: serving http://%s:%d/ with %ld threads (database %s)\n", host, kh_server_port(srv), cfg.threads,
-	       cfg.db);
+	       shown);
 	fflush(stdout);
 
 	int sig = 0;

@@ -181,15 +181,18 @@ static int strip_option(const char *uri, const char *name, char *out, size_t out
 	return 0;
 }
 
-static enum kh_err identify(struct pg_db *db, int create, const char *location, char *msg, size_t msglen)
+static enum kh_err identify(struct pg_db *db, int create, char *msg, size_t msglen)
 {
+	/* Named by database and host, never by the URI, which may hold a password. */
+	char where[300];
+	snprintf(where, sizeof where, "database %s on %s", PQdb(db->c), PQhost(db->c));
 	/* A Kehu database has kh_meta saying so; a database with other tables and
 	 * no kh_meta belongs to another application and is left alone. */
 	PGresult *res = PQexec(db->c,
 			       "SELECT (SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()), "
 			       "to_regclass('kh_meta') IS NOT NULL");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		snprintf(msg, msglen, "%s: %s", location, PQresultErrorMessage(res));
+		snprintf(msg, msglen, "%s: %s", where, PQresultErrorMessage(res));
 		PQclear(res);
 		return KH_EIO;
 	}
@@ -197,13 +200,11 @@ static enum kh_err identify(struct pg_db *db, int create, const char *location, 
 	int ours = PQgetvalue(res, 0, 1)[0] == 't';
 	PQclear(res);
 	if (!ours && tables > 0) {
-		snprintf(msg, msglen, "the PostgreSQL database of %s has tables of another application; Kehu will not touch it",
-			 location);
+		snprintf(msg, msglen, "the PostgreSQL %s has tables of another application; Kehu will not touch it", where);
 		return KH_EINVAL;
 	}
 	if (!ours && !create) {
-		snprintf(msg, msglen, "the PostgreSQL database of %s is empty, not a Kehu database (create it with `kehu init`)",
-			 location);
+		snprintf(msg, msglen, "the PostgreSQL %s is empty, not a Kehu database (create it with `kehu init`)", where);
 		return KH_EINVAL;
 	}
 	return KH_OK;
@@ -251,7 +252,7 @@ static enum kh_err pg_open(const char *location, int create, struct kh_db **out,
 		return KH_EIO;
 	}
 	PQsetNoticeProcessor(db->c, on_notice, NULL);
-	enum kh_err err = identify(db, create, location, msg, msglen);
+	enum kh_err err = identify(db, create, msg, msglen);
 	if (err) {
 		PQfinish(db->c);
 		free(db);

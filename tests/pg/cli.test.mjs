@@ -3,8 +3,8 @@
 // SQLite file gets in the same situation, with the reason.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { kehu } from '../api/lib/server.mjs';
+import { execFileSync, spawn } from 'node:child_process';
+import { kehu, KEHU_BIN } from '../api/lib/server.mjs';
 import { createDatabase, dropDatabase } from '../api/lib/pg.mjs';
 
 const psql = (uri, q) =>
@@ -33,6 +33,25 @@ test('init, init again, someone else\'s database, an empty one, no server', asyn
     assert.equal(foreign.code, 1);
     assert.match(foreign.stderr, /tables of another application; Kehu will not touch it/);
     assert.equal(psql(other, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), '1', 'left as it was');
+
+    // A password in the URI never reaches the output.
+    const secret = new URL(other);
+    secret.password = 's3cret-pw';
+    const refused = await kehu(['init', '--db', secret.toString()]);
+    assert.match(refused.stderr, /another application/);
+    assert.doesNotMatch(refused.stderr + refused.stdout, /s3cret-pw/);
+    const withPw = new URL(db);
+    withPw.password = 's3cret-pw';
+    const proc = spawn(KEHU_BIN, ['serve', '--db', withPw.toString(), '--listen', '127.0.0.1:0', '--threads', '1']);
+    let out = '';
+    await new Promise((ok, fail) => {
+      proc.stdout.on('data', (d) => { out += d; if (/serving/.test(out)) ok(); });
+      proc.on('exit', () => fail(new Error(`kehu serve exited: ${out}`)));
+    });
+    proc.kill('SIGTERM');
+    await new Promise((r) => proc.on('exit', r));
+    assert.match(out, /database postgresql:\/\/kehu:\*\*\*@/);
+    assert.doesNotMatch(out, /s3cret-pw/);
 
     const none = await kehu(['serve', '--db', 'postgresql://kehu@127.0.0.1:1/kehu?connect_timeout=2', '--listen', '127.0.0.1:0']);
     assert.equal(none.code, 1);
