@@ -158,4 +158,16 @@ test('the lead desk explains a score and converts the lead in one click', async 
   assert.equal(opp.amount, 880000);
   await page.goto(s.url('/sales/campaigns'));
   await page.locator('.sales-campaigns a').first().waitFor();
+  // The e-mail server, set by an administrator on the same page.
+  await page.locator('.mail-settings summary').click();
+  await page.locator('#ms-smtp_url').fill('smtp://127.0.0.1:2525');
+  await page.locator('#ms-from_address').fill('news@kehu.example');
+  await page.locator('#ms-smtp_password').fill('s3cret');
+  await page.locator('.mail-settings button').click();
+  await page.locator('.toast', { hasText: '已保存' }).waitFor();
+  assert.equal(await page.locator('#ms-smtp_password').inputValue(), '********', 'the secret is not shown back');
+  const set = await api('GET', '/sales/settings');
+  assert.deepEqual([set.smtp_url, set.from_address, set.smtp_password], ['smtp://127.0.0.1:2525', 'news@kehu.example', '********']);
+  await page.goto(s.url('/sales/quotes'));
+  await page.locator('.sales-quotes h1').waitFor();
 });

@@ -9,6 +9,7 @@ import { formatMoney, parseMoney } from '../../lib/format';
 import { navigate } from '../../lib/router';
 import { senum, st } from '../../lib/sales-i18n';
 import { Link, Loading, errorText, toast } from '../../components/ui';
+import { user } from '../../lib/session';
 
 export function LeadsDesk() {
   const [leads, setLeads] = useState<Rec[] | null>(null);
@@ -97,6 +98,7 @@ export function CampaignsIndex() {
   return (
     <section class="page sales-campaigns" aria-labelledby="page-title">
       <h1 id="page-title">{st('s_campaign_results')}</h1>
+      {user.value?.role === 'admin' && <MailSettings />}
       <div class="table-wrap card">
         <table class="table">
           <tbody>
@@ -110,5 +112,48 @@ export function CampaignsIndex() {
         </table>
       </div>
     </section>
+  );
+}
+
+/** The e-mail server campaigns send through (administrators). */
+function MailSettings() {
+  const [v, setV] = useState<Record<string, any> | null>(null);
+  useEffect(() => {
+    api.get('/sales/settings').then(setV, () => setV(null));
+  }, []);
+  if (!v) return null;
+  const keys = ['smtp_url', 'smtp_tls', 'smtp_username', 'smtp_password', 'from_address', 'from_name', 'public_url', 'send_rate_per_minute'];
+  async function save(e: Event) {
+    e.preventDefault();
+    const body: Record<string, any> = {};
+    for (const k of Object.keys(v!)) {
+      if (k === 'smtp_password' && (v![k] === '********' || v![k] === null)) continue; // kept as it is
+      if (v![k] !== null && v![k] !== '') body[k] = k === 'send_rate_per_minute' ? Number(v![k]) : v![k];
+    }
+    try {
+      setV(await api.put('/sales/settings', body));
+      toast(st('s_saved'));
+    } catch (err) {
+      toast(errorText(err), 'error', 8000);
+    }
+  }
+  return (
+    <details class="card mail-settings">
+      <summary class="card-title">{st('s_mail_settings')}</summary>
+      <form class="form form-grid" onSubmit={save}>
+        {keys.map((k) => (
+          <label class="field" key={k}>{k}
+            {k === 'smtp_tls' ? (
+              <select id={`ms-${k}`} value={v[k] ?? 'none'} onChange={(e) => setV({ ...v, [k]: (e.target as HTMLSelectElement).value })}>
+                {['none', 'starttls', 'required'].map((x) => <option key={x} value={x}>{x}</option>)}
+              </select>
+            ) : (
+              <input id={`ms-${k}`} type={k === 'smtp_password' ? 'password' : 'text'} value={v[k] ?? ''} onInput={(e) => setV({ ...v, [k]: (e.target as HTMLInputElement).value })} />
+            )}
+          </label>
+        ))}
+        <button class="btn btn-primary">{st('s_save')}</button>
+      </form>
+    </details>
   );
 }

@@ -52,6 +52,9 @@ export function QuotesPage() {
         </label>
         <button class="btn btn-primary">{st('s_new_quote')}</button>
       </form>
+      {lists.length > 0 && (
+        <p class="price-lists">{st('s_price_lists')}: {lists.map((p) => <Link key={p.id} class="btn btn-sm btn-ghost" href={`/sales/price-lists/${p.id}`}>{p.name}</Link>)}</p>
+      )}
       <div class="table-wrap card">
         <table class="table">
           <tbody>
