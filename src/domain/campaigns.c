@@ -335,11 +335,11 @@ static enum kh_err ids_by_segment(struct kh_ctx *ctx, const char *segment, const
 
 enum kh_err kh_campaign_members_add(struct kh_ctx *ctx, int64_t campaign_id, json_t *body, struct kh_jw *w)
 {
-	const struct kh_entity *camps = kh_entity_find("campaigns"), *members = kh_entity_find("campaign_members");
+	const struct kh_entity *camps = kh_entity_find("campaigns");
 	enum kh_err err = kh_sales_access(ctx, camps, campaign_id, KH_ACT_READ);
 	if (err)
 		return err;
-	if (kh_scope_of(ctx->who, members, KH_ACT_CREATE) == KH_SCOPE_NONE)
+	if (kh_scope_of(ctx->who, kh_entity_find("campaign_members"), KH_ACT_CREATE) == KH_SCOPE_NONE)
 		return kh_errinfo_set(ctx->ei, KH_EFORBIDDEN, "your role may not add campaign members");
 	const char *entity = json_string_value(json_object_get(body, "entity"));
 	const char *filter = json_string_value(json_object_get(body, "filter"));
@@ -425,7 +425,6 @@ enum kh_err kh_campaign_members_add(struct kh_ctx *ctx, int64_t campaign_id, jso
 	kh_jw_key(w, "already");
 	kh_jw_int(w, already);
 	kh_jw_obj_end(w);
-	(void)members;
 	return KH_OK;
 }
 

@@ -104,15 +104,13 @@ static int64_t count_activities(struct kh_ctx *ctx, const struct kh_entity *e, i
 	return n;
 }
 
-static double score_param(const struct kh_rule *r, const char **name)
+/* A score_crossed rule's score name (into name) and threshold. */
+static double score_param(const struct kh_rule *r, char name[64])
 {
 	json_t *p = r->params ? json_loads(r->params, 0, NULL) : NULL;
 	double above = json_number_value(json_object_get(p, "above"));
 	const char *s = json_string_value(json_object_get(p, "score"));
-	*name = s ? s : "";
-	static __thread char keep[64];
-	snprintf(keep, sizeof keep, "%s", *name);
-	*name = keep;
+	snprintf(name, 64, "%s", s ? s : "");
 	json_decref(p);
 	return above;
 }
@@ -181,8 +179,8 @@ enum kh_err kh_rules_on_change(struct kh_ctx *ctx, const struct kh_change *c)
 			 (updated && r->trigger == KH_TRIG_UPDATED);
 		if (r->trigger == KH_TRIG_SCORE && updated) {
 			/* A numeric field crossing the threshold from below. */
-			const char *name;
-			double above = score_param(r, &name);
+			char name[64];
+			double above = score_param(r, name);
 			int f = kh_field_index(e, name);
 			on = f >= 0 && changed[f] && cur.v[f].t == KH_V_INT && (double)cur.v[f].i > above &&
 			     (old[f].t != KH_V_INT || (double)old[f].i <= above);
@@ -240,8 +238,8 @@ enum kh_err kh_sales_score_record(struct kh_ctx *ctx, const char *entity, int64_
 	kh_sales_today(today);
 	for (int i = 0; !err && i < rs.n; i++) {
 		const struct kh_rule *r = &rs.rules[i];
-		const char *sname;
-		double above = r->trigger == KH_TRIG_SCORE ? score_param(r, &sname) : 0;
+		char sname[64] = "";
+		double above = r->trigger == KH_TRIG_SCORE ? score_param(r, sname) : 0;
 		if (r->trigger != KH_TRIG_SCORE || strcmp(sname, name) || !(value > above) ||
 		    (!isnan(before) && before > above))
 			continue;
