@@ -100,13 +100,16 @@ enum kh_err kh_an_load_csv(FILE *f, const struct kh_an_csv_cols *cols, struct kh
 		return KH_ENOMEM;
 	struct kh_csv_opts co = {.delim = cols->delim};
 	struct kh_table *t = kh_csv_open(kh_src_file(f), &co, msg, msglen);
-	if (!t)
+	if (!t) {
+		kh_an_data_release(d);
 		return KH_EINVAL;
+	}
 	struct kh_row row;
 	enum kh_err err = KH_OK;
 	if (kh_table_next(t, &row) != 1) {
 		snprintf(msg, msglen, "the file has no header row");
 		kh_table_free(t);
+		kh_an_data_release(d);
 		return KH_EINVAL;
 	}
 	struct colspec cu, da, am, orr = {-1, -1}, pr = {-1, -1}, co2 = {-1, -1};
@@ -116,6 +119,7 @@ enum kh_err kh_an_load_csv(FILE *f, const struct kh_an_csv_cols *cols, struct kh
 	    (cols->product && resolve(&row, cols->product, &pr, msg, msglen, "product") && !cols->optional_product) ||
 	    (cols->cost && resolve(&row, cols->cost, &co2, msg, msglen, "cost"))) {
 		kh_table_free(t);
+		kh_an_data_release(d);
 		return KH_EINVAL;
 	}
 	d->has_order = orr.a >= 0;

@@ -418,6 +418,37 @@ static void write_params(struct kh_jw *w, const char *const *names, const double
 	kh_jw_obj_end(w);
 }
 
+/* Pareto/NBD's likelihood needs a hypergeometric series per distinct
+ * (x, t) pair and many evaluations; above PNBD_SAMPLE_ABOVE customers it is
+ * fitted on a systematic sample of about PNBD_SAMPLE of them (every k-th in
+ * data order), whose estimates differ from the full fit by sampling error
+ * (the standard errors say how much). BG/NBD, which the CLV uses, is always
+ * fitted on everyone. */
+#define PNBD_SAMPLE_ABOVE 200000
+#define PNBD_SAMPLE 100000
+
+static enum kh_err pnbd_fit(struct kh_pnbd *pn, const struct kh_summary *s, size_t n)
+{
+	if (n <= PNBD_SAMPLE_ABOVE)
+		return kh_pnbd_fit(pn, s->frequency, s->recency, s->T, n);
+	size_t k = n / PNBD_SAMPLE, m = 0;
+	uint32_t *x = malloc((n / k + 1) * sizeof(uint32_t));
+	double *t = malloc((n / k + 1) * sizeof(double)), *T = malloc((n / k + 1) * sizeof(double));
+	enum kh_err err = KH_ENOMEM;
+	if (x && t && T) {
+		for (size_t i = 0; i < n; i += k, m++) {
+			x[m] = s->frequency[i];
+			t[m] = s->recency[i];
+			T[m] = s->T[i];
+		}
+		err = kh_pnbd_fit(pn, x, t, T, m);
+	}
+	free(x);
+	free(t);
+	free(T);
+	return err;
+}
+
 enum kh_err kh_an_clv(const struct kh_an_data *d, const struct kh_an_opts *o, struct kh_an_out *out,
 		      struct kh_an_scores *sc, struct kh_errinfo *ei)
 {
@@ -453,7 +484,7 @@ enum kh_err kh_an_clv(const struct kh_an_data *d, const struct kh_an_opts *o, st
 	}
 	/* Pareto/NBD is the second opinion: a failure to fit it is reported as
 	 * null, not as a failure of the analysis. */
-	have_pn = !o->no_pnbd && kh_pnbd_fit(&pn, s.frequency, s.recency, s.T, n) == KH_OK;
+	have_pn = !o->no_pnbd && pnbd_fit(&pn, &s, n) == KH_OK;
 	struct kh_clv_opts co = {o->unit, o->months, o->discount, o->margin};
 	if (o->model_pnbd && !have_pn) {
 		err = kh_errinfo_set(ei, KH_EINVAL, "Pareto/NBD could not be fitted to these data");
