@@ -13,7 +13,7 @@ build_pkgs=(build-essential cmake pkg-config
   libpq-dev postgresql postgresql-contrib pgbouncer
   libcsv-dev libxlsxwriter-dev libzip-dev libexpat1-dev libopencc-dev libicu-dev
   libcurl4-openssl-dev python3-aiosmtpd dovecot-imapd)
-bench_pkgs=(wrk nginx-light python3-pandas python3-sklearn python3-scipy gnuplot-nox hyperfine)
+bench_pkgs=(wrk nginx-light curl python3-pandas python3-sklearn python3-scipy gnuplot-nox hyperfine)
 
 # The browser tests drive Debian's Chromium (playwright-core cannot download one here).
 # CJK fonts, or Chinese renders as boxes in its screenshots.
