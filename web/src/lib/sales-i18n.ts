@@ -134,6 +134,7 @@ export const salesEn = {
   s_learned_score: 'Learned',
   s_converted: 'Converted: account, contact and opportunity made.',
   s_mail_settings: 'E-mail server',
+  s_kind: 'Kind',
 };
 
 export type SalesKey = keyof typeof salesEn;
@@ -270,6 +271,7 @@ export const salesZh: Record<SalesKey, string> = {
   s_learned_score: '模型分',
   s_converted: '已转化：生成客户、联系人和商机。',
   s_mail_settings: '邮件服务器',
+  s_kind: '规则类型',
 };
 
 /** Chinese names of the sales module's enum values (and a few of its words). */

@@ -29,7 +29,7 @@ export function RulesPage() {
       <p class="muted help">{st('s_rules_help')}</p>
       <div class="table-wrap card">
         <table class="table rules-table">
-          <thead><tr><th>{st('s_rule')}</th><th>{st('s_when')}</th><th>{st('s_entity')}</th><th class="num">{st('s_runs')}</th><th>{st('s_active')}</th></tr></thead>
+          <thead><tr><th>{st('s_rule')}</th><th>{st('s_kind')} · {st('s_when')}</th><th>{st('s_entity')}</th><th class="num">{st('s_runs')}</th><th>{st('s_active')}</th></tr></thead>
           <tbody>
             {rules.map((r) => (
               <tr key={r.id}>
@@ -112,7 +112,7 @@ export function RulePage({ id }: { id: number | null }) {
       <form class="card form rule-form" onSubmit={save}>
         <label class="field">{st('s_rule')}<input id="rule-name" required value={r.name} onInput={(e) => set('name', (e.target as HTMLInputElement).value)} />{err('name')}</label>
         <div class="form-grid">
-          <label class="field">{st('s_when')}
+          <label class="field">{st('s_kind')}
             <select id="rule-kind" value={r.kind} onChange={(e) => set('kind', (e.target as HTMLSelectElement).value)}>
               {KINDS.map((k) => <option key={k} value={k}>{senum(k)}</option>)}
             </select>
