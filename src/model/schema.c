@@ -85,6 +85,11 @@ static enum kh_err sync_entity(struct kh_db *db, const struct kh_entity *e)
 	return err;
 }
 
+static int partial_ref(const struct kh_field *f)
+{
+	return f->type == KH_T_REF && !(f->flags & KH_F_REQUIRED) && !(f->flags & KH_F_SYSTEM);
+}
+
 enum kh_err kh_schema_indexes(struct kh_db *db, const struct kh_entity *e, int create)
 {
 	struct kh_buf sql = KH_BUF_INIT;
@@ -102,13 +107,29 @@ enum kh_err kh_schema_indexes(struct kh_db *db, const struct kh_entity *e, int c
 				continue;
 			kh_buf_addf(&sql, "CREATE UNIQUE INDEX IF NOT EXISTS ux_%s_%s ON %s (%s)", e->name, f->name,
 				    e->name, f->name);
+		} else if (partial_ref(f)) {
+			/* Optional references are mostly empty (a deal's contact, an
+			 * activity's case): the index leaves the NULLs out, which makes it
+			 * smaller and, above all, keeps the planner's statistics honest (a
+			 * column of NULLs otherwise looks unselective, and a 360 view took
+			 * 0.34 s at 1M contacts by another index). "f = ?" implies NOT NULL,
+			 * so both engines use it for lookups. */
+			kh_buf_addf(&sql, "DROP INDEX IF EXISTS ix_%s_%s", e->name, f->name);
+			err = sql.err ? sql.err : kh_db_exec(db, sql.data, NULL, 0);
+			kh_buf_reset(&sql);
+			if (create)
+				kh_buf_addf(&sql, "CREATE INDEX IF NOT EXISTS rx_%s_%s ON %s (%s, id) WHERE %s IS NOT NULL",
+					    e->name, f->name, e->name, f->name, f->name);
+			else
+				kh_buf_addf(&sql, "DROP INDEX IF EXISTS rx_%s_%s", e->name, f->name);
 		} else if (create) {
 			kh_buf_addf(&sql, "CREATE INDEX IF NOT EXISTS ix_%s_%s ON %s (%s, id)", e->name, f->name,
 				    e->name, f->name);
 		} else {
 			kh_buf_addf(&sql, "DROP INDEX IF EXISTS ix_%s_%s", e->name, f->name);
 		}
-		err = sql.err ? sql.err : kh_db_exec(db, sql.data, NULL, 0);
+		if (!err)
+			err = sql.err ? sql.err : kh_db_exec(db, sql.data, NULL, 0);
 	}
 	kh_buf_release(&sql);
 	return err;
@@ -161,7 +182,6 @@ static enum kh_err m1_core(struct kh_db *db)
 		audit,
 		"CREATE INDEX ix_kh_audit_record ON kh_audit (entity, record_id, id)",
 		outbox,
-		"CREATE INDEX ix_kh_outbox_pending ON kh_outbox (processed_at, id)",
 		"INSERT INTO kh_meta (key, value) VALUES ('application', 'kehu')",
 		NULL,
 	};
@@ -280,6 +300,18 @@ static enum kh_err m101_sales_seed(struct kh_db *db)
 	return err ? err : kh_sales_seed(db);
 }
 
+/* Partial indexes for optional references (kh_schema_indexes says why), and no
+ * index on the outbox's processed_at: nothing reads by it, and after an ANALYZE
+ * of a near-empty outbox the planner preferred it to the primary key, scanning
+ * and sorting the whole outbox for every change a consumer took. */
+static enum kh_err m9_indexes(struct kh_db *db)
+{
+	enum kh_err err = kh_db_exec(db, "DROP INDEX IF EXISTS ix_kh_outbox_pending", NULL, 0);
+	for (int i = 0; !err && i < kh_nentities; i++)
+		err = kh_schema_indexes(db, kh_entities[i], 1);
+	return err;
+}
+
 /* Roles became data: the tables first (the sync is idempotent), then the
  * built-in roles, whose keys are the values users.role already holds. */
 static enum kh_err m400_roles(struct kh_db *db)
@@ -301,6 +333,7 @@ static const struct migration {
 	{6, "session idle time and login throttling", m6_session_hardening},
 	{7, "background jobs, outbox consumers, live events, leases", m7_background},
 	{8, "a queue in front of the search index", m4_search},
+	{9, "partial indexes for optional references; none on the outbox's processed_at", m9_indexes},
 	{400, "built-in roles", m400_roles},
 	{300, "import jobs, external ids, merges", m300_import},
 	{200, "service: SLA clocks, knowledge-base index, surveys, mail, state", kh_service_migrate},
