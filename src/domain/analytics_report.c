@@ -106,7 +106,8 @@ enum kh_err kh_an_report_7p(struct kh_ctx *ctx, struct kh_jw *w)
 	}
 	if (all == 0) {
 		err = kh_errinfo_set(ctx->ei, KH_ECONFLICT,
-				     "there are no stored scores yet: refresh them first (POST /api/v1/analytics/refresh)");
+				     "no customer has stored scores: they are made by a refresh (POST "
+				     "/api/v1/analytics/refresh) once there are purchases");
 		goto out;
 	}
 	/* Profiling: provinces. */
