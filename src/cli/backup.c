@@ -16,33 +16,18 @@
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "store/store.h"
-#include "util/clock.h"
+#include "util/progress.h"
 
 int kh_cmd_backup(int argc, char **argv);
 int kh_cmd_restore(int argc, char **argv);
 
-struct progress {
-	int tty;
-	int64_t started, last;
-};
-
+/* The store's copy reports pages done of pages in all. */
 static void show_progress(void *cls, int64_t done, int64_t total)
 {
-	struct progress *p = cls;
-	int64_t now = kh_now();
-	if (!p->tty || (done < total && now - p->last < 100000))
-		return;
-	p->last = now;
-	int width = 30, fill = total > 0 ? (int)(width * done / total) : width;
-	char bar[32];
-	memset(bar, '#', (size_t)fill);
-	memset(bar + fill, '.', (size_t)(width - fill));
-	bar[width] = '\0';
-	fprintf(stderr, "\r[%s] %3d%% %.1f s ", bar, total > 0 ? (int)(100 * done / total) : 100,
-		(double)(now - p->started) / 1e6);
+	struct kh_progress *p = cls;
+	kh_progress_draw(p, done, total, 0, "%.1f s", kh_progress_seconds(p));
 	if (done >= total)
-		fputc('\n', stderr);
-	fflush(stderr);
+		kh_progress_end(p);
 }
 
 static double megabytes(const char *path)
@@ -68,7 +53,8 @@ int kh_cmd_backup(int argc, char **argv)
 		return 1;
 	}
 	int rc = 1;
-	struct progress p = {.tty = isatty(STDERR_FILENO), .started = kh_now()};
+	struct kh_progress p;
+	kh_progress_init(&p);
 	if (!db->ops->backup)
 		/* The location is not repeated: a URI may carry a password. */
 		fprintf(stderr, "kehu backup: a %s database is backed up with its own tools: "
@@ -81,7 +67,7 @@ int kh_cmd_backup(int argc, char **argv)
 	kh_db_close(db);
 	if (!rc)
 		printf("kehu backup: %s -> %s (%.1f MB) in %.1f s\n", location, to, megabytes(to),
-		       (double)(kh_now() - p.started) / 1e6);
+		       kh_progress_seconds(&p));
 	return rc;
 }
 
@@ -103,7 +89,8 @@ int kh_cmd_restore(int argc, char **argv)
 		return 1;
 	}
 	int rc = 1;
-	struct progress p = {.tty = isatty(STDERR_FILENO), .started = kh_now()};
+	struct kh_progress p;
+	kh_progress_init(&p);
 	if (!db->ops->restore)
 		fprintf(stderr, "kehu restore: a %s database is restored with its own tools (pg_restore); "
 				"to move a Kehu SQLite backup into it, use kehu migrate-data --from FILE --to <the --db URI>\n",
@@ -131,6 +118,6 @@ int kh_cmd_restore(int argc, char **argv)
 		return 1;
 	kh_db_close(db);
 	printf("kehu restore: %s -> %s (%.1f MB) in %.1f s\n", from, location, megabytes(location),
-	       (double)(kh_now() - p.started) / 1e6);
+	       kh_progress_seconds(&p));
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include "domain/write.h"
 #include "model/schema.h"
 #include "util/clock.h"
+#include "util/progress.h"
 #include "util/log.h"
 
 #define N_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -109,7 +110,7 @@ struct demo {
 	struct kh_principal who;
 	int64_t today; /* days since 1970 */
 	long done, total, in_batch;
-	int tty;
+	struct kh_progress bar;
 	const char *stage;
 	int64_t stage_started;
 	int64_t *users, *reps, *agents;
@@ -123,22 +124,7 @@ struct demo {
 
 static void progress(struct demo *d, int force)
 {
-	if (!d->tty)
-		return;
-	static long last;
-	if (!force && d->done - last < d->total / 400 + 1)
-		return;
-	last = d->done;
-	int width = 40, fill = d->total ? (int)(width * (double)d->done / (double)d->total) : width;
-	if (fill > width)
-		fill = width;
-	char bar[64];
-	memset(bar, '#', (size_t)fill);
-	memset(bar + fill, '.', (size_t)(width - fill));
-	bar[width] = '\0';
-	fprintf(stderr, "\r[%s] %3d%% %-14s", bar, d->total ? (int)(100.0 * (double)d->done / (double)d->total) : 100,
-		d->stage);
-	fflush(stderr);
+	kh_progress_draw(&d->bar, d->done, d->total, force, "%-14s", d->stage);
 }
 
 /* Moves to the next stage; with KEHU_LOG=debug, says how long the last one took. */
@@ -153,8 +139,7 @@ static void set_stage(struct demo *d, const char *stage)
 
 static int fail(struct demo *d, const char *what)
 {
-	if (d->tty)
-		fputc('\n', stderr);
+	kh_progress_end(&d->bar);
 	fprintf(stderr, "kehu demo: %s: %s", what, d->ei.msg ? d->ei.msg : "failed");
 	for (int i = 0; i < d->ei.nfields; i++)
 		fprintf(stderr, "%s %s %s", i ? "," : ":", d->ei.fields[i].field, d->ei.fields[i].msg);
@@ -772,7 +757,7 @@ int kh_cmd_demo(int argc, char **argv)
 	d->who = (struct kh_principal){.user_id = 0, .username = "demo", .role = "admin", .is_admin = 1};
 	d->ctx = (struct kh_ctx){.db = d->db, .who = &d->who, .arena = &d->arena, .ei = &d->ei, .bulk = 1};
 	d->today = kh_now() / DAY_US;
-	d->tty = isatty(2);
+	kh_progress_init(&d->bar);
 	set_stage(d, "");
 	int64_t n = customers;
 	int nusers = (int)(10 + n / 20000 > 200 ? 200 : 10 + n / 20000);
@@ -841,8 +826,7 @@ int kh_cmd_demo(int argc, char **argv)
 	d->done = d->total;
 	set_stage(d, rc ? "failed" : "done");
 	progress(d, 1);
-	if (d->tty)
-		fputc('\n', stderr);
+	kh_progress_end(&d->bar);
 	if (!rc)
 		printf("Demo data for %ld customers (seed %ld) is in %s\n", customers, seed, path);
 	kh_db_close(d->db);

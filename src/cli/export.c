@@ -12,7 +12,7 @@
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "domain/export.h"
-#include "util/clock.h"
+#include "util/progress.h"
 
 static int hexval(char c)
 {
@@ -34,23 +34,11 @@ static void url_decode(char *s)
 	*o = '\0';
 }
 
-static void progress(int tty, int64_t rows, int64_t total, int64_t started, int force)
+static void progress(struct kh_progress *bar, int64_t rows, int64_t total, int force)
 {
-	static int64_t last;
-	int64_t now = kh_now();
-	if (!tty || (!force && now - last < 100000))
-		return;
-	last = now;
-	double frac = total > 0 ? (double)rows / (double)total : 1;
-	int width = 30, fill = (int)(width * (frac > 1 ? 1 : frac));
-	char bar[40];
-	memset(bar, '#', (size_t)fill);
-	memset(bar + fill, '.', (size_t)(width - fill));
-	bar[width] = '\0';
-	double secs = (double)(now - started) / 1e6;
-	fprintf(stderr, "\r[%s] %3d%% %lld of %lld rows (%.0f/s) ", bar, (int)(100 * (frac > 1 ? 1 : frac)),
-		(long long)rows, (long long)total, secs > 0 ? (double)rows / secs : 0.0);
-	fflush(stderr);
+	double secs = kh_progress_seconds(bar);
+	kh_progress_draw(bar, rows, total, force, "%lld of %lld rows (%.0f/s)", (long long)rows, (long long)total,
+			 secs > 0 ? (double)rows / secs : 0.0);
 }
 
 int kh_cmd_export(int argc, char **argv)
@@ -135,12 +123,13 @@ int kh_cmd_export(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
-	int tty = isatty(2);
-	int64_t total = 0, started = kh_now();
+	struct kh_progress bar;
+	kh_progress_init(&bar);
+	int64_t total = 0;
 	struct kh_buf sql = KH_BUF_INIT;
 	struct kh_val p[KH_MAX_FILTERS * 4];
 	int np = 0;
-	if (tty && !kh_list_count_sql(&q, &who, &arena, &sql, p, &np, (int)(sizeof p / sizeof *p)))
+	if (bar.tty && !kh_list_count_sql(&q, &who, &arena, &sql, p, &np, (int)(sizeof p / sizeof *p)))
 		kh_db_int(db, sql.data, p, np, &total);
 	kh_buf_release(&sql);
 	enum kh_err err = KH_OK;
@@ -161,7 +150,7 @@ int kh_cmd_export(int argc, char **argv)
 				fprintf(stderr, "kehu export: cannot write %s\n", outpath ? outpath : "to standard output");
 				err = KH_EIO;
 			}
-			progress(tty, kh_export_rows(x), total, started, 0);
+			progress(&bar, kh_export_rows(x), total, 0);
 		}
 		kh_buf_release(&b);
 		if (out != stdout && fclose(out) && !err) {
@@ -170,15 +159,14 @@ int kh_cmd_export(int argc, char **argv)
 		}
 		out = NULL;
 	}
-	progress(tty, kh_export_rows(x), total, started, 1);
-	if (tty)
-		fputc('\n', stderr);
+	progress(&bar, kh_export_rows(x), total, 1);
+	kh_progress_end(&bar);
 	if (err) {
 		fprintf(stderr, "kehu export: %s\n", kh_export_error(x) ? kh_export_error(x) : kh_strerror(err));
 		goto out;
 	}
 	fprintf(stderr, "kehu export: %lld %s in %.1f s\n", (long long)kh_export_rows(x), e->name,
-		(double)(kh_now() - started) / 1e6);
+		kh_progress_seconds(&bar));
 	rc = 0;
 out:
 	if (out && out != stdout)

@@ -23,6 +23,7 @@
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/clock.h"
+#include "util/progress.h"
 
 #define MAX_TABLES 256
 #define MAX_COLS 256
@@ -41,28 +42,13 @@ struct migration {
 	struct table t[MAX_TABLES];
 	int n;
 	int64_t total, copied, docs;
-	int tty;
+	struct kh_progress bar;
 	const char *stage;
 };
 
 static void progress(struct migration *m, const char *table, int force)
 {
-	if (!m->tty)
-		return;
-	static int64_t last;
-	if (!force && m->copied - last < m->total / 400 + 1)
-		return;
-	last = m->copied;
-	int width = 40, fill = m->total ? (int)(width * (double)m->copied / (double)m->total) : width;
-	if (fill > width)
-		fill = width;
-	char bar[64];
-	memset(bar, '#', (size_t)fill);
-	memset(bar + fill, '.', (size_t)(width - fill));
-	bar[width] = '\0';
-	fprintf(stderr, "\r[%s] %3d%% %-9s %-24.24s", bar, m->total ? (int)(100.0 * (double)m->copied / (double)m->total) : 100,
-		m->stage, table);
-	fflush(stderr);
+	kh_progress_draw(&m->bar, m->copied, m->total, force, "%-9s %-24.24s", m->stage, table);
 }
 
 /* ---- checksums ---- */
@@ -500,7 +486,8 @@ int kh_cmd_migrate_data(int argc, char **argv)
 		fprintf(stderr, "kehu migrate-data: --from must be an SQLite database file\n");
 		return 2;
 	}
-	struct migration m = {.tty = isatty(2)};
+	struct migration m = {0};
+	kh_progress_init(&m.bar);
 	int rc = 1;
 	char msg[1024] = "";
 	m.src = kh_cli_open_db("migrate-data", from, 0);
@@ -509,8 +496,7 @@ int kh_cmd_migrate_data(int argc, char **argv)
 	if (m.src && m.dst) {
 		int64_t started = kh_now();
 		enum kh_err err = run(&m, msg, sizeof msg);
-		if (m.tty)
-			fputc('\n', stderr);
+		kh_progress_end(&m.bar);
 		if (err) {
 			fprintf(stderr, "kehu migrate-data: %s; the target was left as it was\n", msg);
 		} else {
