@@ -3,7 +3,7 @@ import { lazy, Suspense } from 'preact/compat';
 import { entities, expired, login, logout, meta, setLanguage, user } from './lib/session';
 import { LOCALES, entityLabel, locale, singularLabel, t } from './lib/i18n';
 import { matchRoute, navigate, url } from './lib/router';
-import { navGroups } from './lib/nav';
+import { DATA_LINKS, navGroups } from './lib/nav';
 import { Dialog, Link, Loading, Toasts } from './components/ui';
 import { GlobalSearch } from './components/Search';
 import { LoginPage, LoginForm } from './pages/Login';
@@ -16,6 +16,7 @@ import { PublicPage } from './pages/service/Public';
 import { SERVICE_LINKS, isServicePath, publicRoute } from './lib/service';
 import { ts } from './lib/service-i18n';
 import { st } from './lib/sales-i18n';
+import { it } from './lib/import-i18n';
 
 // ECharts is big: the dashboard and its charts load only when opened.
 const DashboardPage = lazy(() => import('./pages/Dashboard').then((m) => ({ default: m.DashboardPage })));
@@ -27,6 +28,8 @@ const ServicePages = lazy(() => import('./pages/service').then((m) => ({ default
 // The analytics section (/analytics/...) and the public survey page (/s/{token}), loaded when opened.
 const AnalyticsPage = lazy(() => import('./pages/analytics/Analytics').then((m) => ({ default: m.AnalyticsPage })));
 const SurveyAnswerPage = lazy(() => import('./pages/analytics/SurveyAnswer').then((m) => ({ default: m.SurveyAnswerPage })));
+// Import wizard and duplicate finder (/data/...), loaded when opened.
+const DataPages = lazy(() => import('./pages/import').then((m) => ({ default: m.DataPages })));
 
 function LanguageSwitch({ id }: { id?: string }) {
   return (
@@ -75,6 +78,10 @@ function Nav({ current, onGo }: { current: string; onGo: () => void }) {
           <ul>{g.entities.map((e) => item(`/${e.name}`, entityLabel(e)))}</ul>
         </div>
       ))}
+      <div class="nav-group">
+        <h2 class="nav-title">{it('im_nav')}</h2>
+        <ul>{DATA_LINKS.map(([href, key]) => item(href, it(key)))}</ul>
+      </div>
       <div class="nav-foot mobile-only">
         <LanguageSwitch id="lang-menu" />
         <button class="btn btn-ghost" onClick={logout}>{t('sign_out')}</button>
@@ -117,7 +124,7 @@ export function App({ ready }: { ready: boolean }) {
       : r.name === 'new' && e ? t('new_record', { entity: singularLabel(e) })
       : r.name === 'list' && e ? entityLabel(e)
       : '';
-    if (r.name !== 'record' && !isServicePath(path) && !path.startsWith('/analytics')) document.title = name ? `${name} · Kehu` : t('app_name');
+    if (r.name !== 'record' && !isServicePath(path) && !path.startsWith('/analytics') && !path.startsWith('/data/')) document.title = name ? `${name} · Kehu` : t('app_name');
   }, [path, loggedIn, locale.value]);
   useEffect(() => {
     if (!loggedIn) return;
@@ -135,12 +142,18 @@ export function App({ ready }: { ready: boolean }) {
   if (!loggedIn) return (<><LoginPage /><Toasts /></>);
   const route = matchRoute(path, new Set(entities.value.keys()));
   if (route.name === 'login') return <Loading />;
-  const current = path.startsWith('/analytics') ? '/analytics' : path.startsWith('/sales/') ? `/sales/${path.split('/')[2]}` : route.name === 'dashboard' ? '/' : route.name === 'pipeline' ? '/pipeline' : 'entity' in route ? `/${route.entity}` : isServicePath(path) ? path : '';
+  const current = path.startsWith('/data/') ? path : path.startsWith('/analytics') ? '/analytics' : path.startsWith('/sales/') ? `/sales/${path.split('/')[2]}` : route.name === 'dashboard' ? '/' : route.name === 'pipeline' ? '/pipeline' : 'entity' in route ? `/${route.entity}` : isServicePath(path) ? path : '';
   let page;
   if (path.startsWith('/analytics'))
     page = (
       <Suspense fallback={<Loading />}>
         <AnalyticsPage />
+      </Suspense>
+    );
+  else if (path.startsWith('/data/'))
+    page = (
+      <Suspense fallback={<Loading />}>
+        <DataPages path={path} />
       </Suspense>
     );
   else if (path.startsWith('/sales/'))

@@ -1,6 +1,7 @@
 // The menu: entities grouped by who works with them; entities this UI does not know still appear.
 import type { Entity } from './meta';
 import type { MessageKey } from './messages';
+import type { ImportKey } from './import-i18n';
 
 const NAV: { key: MessageKey; entities: string[] }[] = [
   { key: 'nav_sales', entities: ['accounts', 'contacts', 'leads', 'opportunities', 'quotes'] },
@@ -23,3 +24,6 @@ export function navGroups(all: Entity[]): { key: MessageKey; entities: Entity[] 
   groups.find((g) => g.key === 'nav_work')!.entities.push(...extra);
   return groups.filter((g) => g.entities.length);
 }
+
+/** Getting data in and out (pages/import): a menu group of its own. */
+export const DATA_LINKS: [string, ImportKey][] = [['/data/import', 'im_nav_import'], ['/data/duplicates', 'im_nav_dedupe']];

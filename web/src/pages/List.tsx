@@ -13,6 +13,7 @@ import { loadUsers, titleOf, users } from '../lib/refs';
 import { sortByName } from '../lib/collate';
 import { Dialog, ErrorBox, Link, errorText, toast } from '../components/ui';
 import { FieldInput, FieldValue, RefPicker } from '../components/fields';
+import { DataTools } from './import/Export';
 
 export function ListPage({ entity: e }: { entity: Entity }) {
   const st = useMemo(() => parseListState(url.value.search, e), [url.value.search, e]);
@@ -151,6 +152,7 @@ export function ListPage({ entity: e }: { entity: Entity }) {
         <button class="btn" aria-expanded={showColumns} aria-controls="columns" onClick={() => setShowColumns(!showColumns)}>
           {t('list_columns')}
         </button>
+        <DataTools e={e} query={apiQuery(st, e, me)} columns={columns.map((c) => c.name)} total={total} />
       </div>
 
       {showFilters && <Filters e={e} st={st} update={update} />}
