@@ -5,6 +5,8 @@
 // the section speaks Chinese and English.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { setup, setupBrowserOnly, login, shot } from './browser.mjs';
 
 let s, page, token;
@@ -178,4 +180,33 @@ test('the scorecard and the 7P report; the section in English', async () => {
   await page.locator('[data-card="rfm-grid"] .card-title', { hasText: 'RFM grid' }).waitFor();
   await page.locator('.topbar select').selectOption('zh-CN');
   await page.locator('h1', { hasText: '客户价值' }).waitFor();
+});
+
+test('the analytics pages and the answer page have no serious accessibility violations (axe-core)', async () => {
+  const axe = await readFile(resolve('web/node_modules/axe-core/axe.min.js'), 'utf8');
+  const check = async (p, path, ready) => {
+    await p.goto(s.url(path));
+    await p.locator(ready).first().waitFor();
+    await p.waitForTimeout(300);
+    await p.evaluate(axe);
+    const r = await p.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+    const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+    assert.deepEqual(bad, [], path);
+  };
+  for (const [path, ready] of [['/analytics/value', '[data-chart="rfm-grid"] svg'], ['/analytics/churn', '[data-table="at-risk"] tbody tr'],
+    ['/analytics/cube', '[data-table="pivot"] tbody tr'], ['/analytics/surveys', '[data-card="surveys"] tbody tr'],
+    ['/analytics/scorecard', '.an-kpi'], ['/analytics/capability', '[data-matrix]'], ['/analytics/report', '[data-table="7p"] tbody tr']])
+    await check(page, path, ready);
+  const survey = (await api('GET', '/surveys?limit=1&sort=-id')).body.data[0];
+  // A contact of its own, so that no earlier test has invited it yet.
+  const contact = (await api('POST', '/contacts', { name: '无障碍测试', email: 'a11y@example.com' })).body;
+  const inv = (await api('POST', `/surveys/${survey.id}/send`, { contact_ids: [contact.id], channel: 'link' })).body;
+  assert.equal(inv.invitations?.length, 1, JSON.stringify(inv));
+  const phone = await setupBrowserOnly({ viewport: { width: 390, height: 844 } });
+  try {
+    await check(phone.page, inv.invitations[0].link, 'fieldset');
+  } finally {
+    await phone.close();
+  }
 });

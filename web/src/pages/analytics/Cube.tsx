@@ -54,7 +54,7 @@ export function CubePage() {
           </select>
         </label>
       </div>
-      <div class="an-crumbs" aria-label={ta('an_filters')}>
+      <div class="an-crumbs" role="group" aria-label={ta('an_filters')}>
         {s.filters.map(([d, v], i) => (
           <button key={d} class="btn btn-sm" onClick={() => setS({ ...s, rows: d, filters: s.filters.slice(0, i) })}>
             {dimLabel(d)}: {v} ×

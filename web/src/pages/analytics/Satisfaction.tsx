@@ -33,7 +33,7 @@ export function SatisfactionPage() {
             {(list.data?.data ?? []).map((s) => <option key={s.id} value={s.id}>{s.name}</option>)}
           </select>
         </label>
-        <label>Scheme
+        <label>{ta('an_scheme')}
           <select name="scheme" value={scheme} onChange={(e) => setScheme((e.target as HTMLSelectElement).value)}>
             {['path', 'centroid', 'factorial'].map((s) => <option key={s} value={s}>{s}</option>)}
           </select>

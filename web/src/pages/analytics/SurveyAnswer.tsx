@@ -98,13 +98,13 @@ export function SurveyAnswerPage({ token }: { token: string }) {
                   </label>
                 );
               })}
-              {q.type === 'text' && <textarea name={q.code} maxLength={2000} value={(answers[q.code] as string) ?? ''} onInput={(e) => set(q.code, (e.target as HTMLTextAreaElement).value)} />}
+              {q.type === 'text' && <textarea name={q.code} aria-label={zhText(q)} maxLength={2000} value={(answers[q.code] as string) ?? ''} onInput={(e) => set(q.code, (e.target as HTMLTextAreaElement).value)} />}
               {bad[q.code] && <p class="sv-error" id={`e-${q.code}`}>{bad[q.code]}</p>}
             </fieldset>
           ))}
           <fieldset class="sv-q">
             <legend>{ta('sv_comment')}</legend>
-            <textarea name="comment" maxLength={2000} value={comment} onInput={(e) => setComment((e.target as HTMLTextAreaElement).value)} />
+            <textarea name="comment" aria-label={ta('sv_comment')} maxLength={2000} value={comment} onInput={(e) => setComment((e.target as HTMLTextAreaElement).value)} />
           </fieldset>
           {Object.values(bad).some(Boolean) && <p class="sv-error" role="alert">{bad._ || ta('sv_check')}</p>}
           <button class="btn btn-primary btn-block" type="submit" disabled={state === 'sending'}>{state === 'sending' ? ta('sv_sending') : ta('sv_submit')}</button>
