@@ -318,7 +318,10 @@ static enum kh_err ids_by_segment(struct kh_ctx *ctx, const char *segment, const
 	kh_rows_end(ctx->db, rows);
 	uint8_t *r = m ? malloc(m) : NULL, *f = m ? malloc(m) : NULL, *mm = m ? malloc(m) : NULL,
 		*seg = m ? malloc(m) : NULL;
-	if (!cid || !rec || !freq || !mon || rc < 0 || (m && (!r || !f || !mm || !seg)))
+	/* A failed read keeps its own code (a busy or broken database is not "out of memory"). */
+	if (rc < 0)
+		err = (enum kh_err)-rc;
+	else if (!cid || !rec || !freq || !mon || (m && (!r || !f || !mm || !seg)))
 		err = KH_ENOMEM;
 	if (!err && m)
 		err = kh_rfm_score(rec, freq, mon, m, r, f, mm, seg, NULL);

@@ -161,17 +161,24 @@ enum kh_err kh_order_line_before_write(struct kh_write *w)
 	return KH_OK;
 }
 
+/* The total, and the payment status that follows what was paid (domain/orders.c)
+ * when the total moves past or below it. */
+#define ORDER_SUM "(SELECT COALESCE(SUM(amount), 0) FROM order_lines WHERE order_id = $1 AND archived_at IS NULL)"
 static enum kh_err update_order_total(struct kh_write *w, const struct kh_val *order_id)
 {
 	if (order_id->t != KH_V_INT)
 		return KH_OK;
 	struct kh_val p[2] = {*order_id, KH_VTEXT(w->now_text)};
 	return kh_db_exec(w->ctx->db,
-			  "UPDATE orders SET total_amount = (SELECT COALESCE(SUM(amount), 0) FROM order_lines "
-			  "WHERE order_id = $1 AND archived_at IS NULL), updated_at = $2, version = version + 1 "
-			  "WHERE id = $1",
+			  "UPDATE orders SET total_amount = " ORDER_SUM ", payment_status = CASE WHEN paid_amount > 0 "
+			  "AND payment_status <> 'refunded' THEN CASE WHEN " ORDER_SUM " > 0 AND paid_amount >= " ORDER_SUM
+			  " THEN 'paid' ELSE 'partial' END ELSE payment_status END, paid_at = CASE WHEN paid_at IS NULL AND "
+			  "paid_amount > 0 AND payment_status <> 'refunded' AND " ORDER_SUM " > 0 AND paid_amount >= " ORDER_SUM
+			  " THEN $2 ELSE paid_at END, updated_at = $2, "
+			  "version = version + 1 WHERE id = $1",
 			  p, 2);
 }
+#undef ORDER_SUM
 
 /* An order's total is the sum of its live lines, kept in the same transaction. */
 enum kh_err kh_order_line_after_write(struct kh_write *w)

@@ -497,6 +497,12 @@ enum kh_err kh_sales_settings_write(struct kh_ctx *ctx, struct kh_jw *w)
 
 /* ---- quotas ---- */
 
+/* A currency code: three capital letters (ISO 4217's form, as the entities check it). */
+static int currency_valid(const char *s)
+{
+	return strlen(s) == 3 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z' && s[2] >= 'A' && s[2] <= 'Z';
+}
+
 /* A period is a month "2026-01" or a quarter "2026-Q1". */
 static int period_valid(const char *s)
 {
@@ -566,13 +572,19 @@ enum kh_err kh_quotas_put(struct kh_ctx *ctx, json_t *body)
 		snprintf(fname, sizeof fname, "quotas[%zu]", i);
 		json_t *u = json_object_get(q, "user_id"), *t = json_object_get(q, "team_id"),
 		       *per = json_object_get(q, "period"), *amt = json_object_get(q, "amount");
-		const char *cur = json_string_value(json_object_get(q, "currency"));
-		if (!json_is_object(q) || (!!json_is_integer(u) == !!json_is_integer(t)) || !json_is_string(per) ||
-		    !period_valid(json_string_value(per)) || !json_is_integer(amt) || json_integer_value(amt) < 0 ||
-		    (cur && strlen(cur) != 3)) {
+		json_t *jcur = json_object_get(q, "currency");
+		const char *cur = json_string_value(jcur), *key;
+		json_t *unused;
+		int unknown = 0;
+		json_object_foreach(q, key, unused)
+			unknown |= strcmp(key, "user_id") && strcmp(key, "team_id") && strcmp(key, "period") &&
+				   strcmp(key, "amount") && strcmp(key, "currency");
+		if (!json_is_object(q) || unknown || (!!json_is_integer(u) == !!json_is_integer(t)) ||
+		    !json_is_string(per) || !period_valid(json_string_value(per)) || !json_is_integer(amt) ||
+		    json_integer_value(amt) < 0 || (jcur && (!cur || !currency_valid(cur)))) {
 			kh_errinfo_field(ctx->ei, fname,
-					 "needs user_id or team_id, a period (2026-01 or 2026-Q1) and an amount >= 0 "
-					 "in minor units");
+					 "needs user_id or team_id, a period (2026-01 or 2026-Q1), an amount >= 0 "
+					 "in minor units and at most a currency code, nothing else");
 			continue;
 		}
 		const char *table = json_is_integer(u) ? "users" : "teams";

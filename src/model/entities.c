@@ -239,6 +239,15 @@ static const struct kh_field order_fields[] = {
 	ENUM("payment_status", payment_statuses, "unpaid", KH_F_INDEXED, "Payment status", "付款状态"),
 	MONEY("total_amount", KH_F_READONLY | KH_F_INDEXED, "Total", "订单总额"),
 	CURRENCY,
+	/* Fulfilment and payment (domain/orders.c): what was paid, and when each step was reached. */
+	MONEY("paid_amount", 0, "Paid", "已付金额"),
+	TYPED("confirmed_at", KH_T_DATETIME, 0, "Confirmed at", "确认时间"),
+	TYPED("shipped_at", KH_T_DATETIME, 0, "Shipped at", "发货时间"),
+	STR("tracking_number", 100, KH_F_SEARCH, "Tracking number", "物流单号"),
+	TYPED("delivered_at", KH_T_DATETIME, 0, "Delivered at", "送达时间"),
+	TYPED("completed_at", KH_T_DATETIME, 0, "Completed at", "完成时间"),
+	TYPED("cancelled_at", KH_T_DATETIME, 0, "Cancelled at", "取消时间"),
+	TYPED("paid_at", KH_T_DATETIME, 0, "Paid in full at", "付清时间"),
 	STR("shipping_address", 300, 0, "Shipping address", "收货地址"),
 	TXT("description", 0, "Notes", "备注"),
 	END};
@@ -293,7 +302,7 @@ static struct kh_entity cases = {7, "cases", "case", "Cases", "服务工单", ca
 static struct kh_entity campaigns = {8, "campaigns", "campaign", "Campaigns", "市场活动", campaign_fields, "-id"};
 static struct kh_entity products = {9, "products", "product", "Products", "产品", product_fields, "name"};
 static struct kh_entity orders = {10, "orders", "order", "Orders", "订单", order_fields, "-id",
-	.before_write = kh_order_before_write};
+	.before_write = kh_sales_order_before_write};
 static struct kh_entity order_lines = {11, "order_lines", "order_line", "Order lines", "订单明细",
 	order_line_fields, "id", KH_E_CHILD, .before_write = kh_order_line_before_write,
 	.after_write = kh_order_line_after_write, .after_bulk = kh_order_totals_refresh};

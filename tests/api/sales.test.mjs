@@ -329,3 +329,23 @@ test('quotes: price list prices, discounts and tax, revisions, printing, and acc
     assert.equal(bytes.subarray(0, 5).toString(), '%PDF-');
   }
 });
+
+test('the sales reports refuse parameters they do not take, naming them; quotas refuse unknown members', async () => {
+  for (const p of ['/api/v1/sales/forecast?period=month&grup=team', '/api/v1/sales/funnel?pipeline=1', '/api/v1/sales/win-loss?by=owner&since=2026-01-01',
+    '/api/v1/sales/stuck?days=3', '/api/v1/sales/quotas?year=2026', '/api/v1/campaigns/1/results?windows=30', '/api/v1/campaigns/1/call-list?max=5',
+    '/api/v1/rules/1/runs?page=2', '/api/v1/quotes/1/document?fmt=pdf']) {
+    const r = await call('GET', p);
+    assert.equal(r.status, 400, p);
+    assert.equal(r.body.error.code, 'bad_request');
+    const name = new URL(p, 'http://x').searchParams;
+    const unknown = [...name.keys()].find((k) => !['period', 'by'].includes(k));
+    assert.ok(r.body.error.fields[unknown], `${p}: ${JSON.stringify(r.body)}`);
+  }
+  const before = (await call('GET', '/api/v1/sales/quotas?from=2026-01&to=2026-12')).body;
+  for (const q of [{ user_id: 1, period: '2026-06', amount: 5, target: 9 }, { user_id: 1, period: '2026-06', amount: 5, currency: 7 }, { user_id: 1, period: '2026-06', amount: 5, currency: 'usd' }]) {
+    const r = await call('PUT', '/api/v1/sales/quotas', { json: { quotas: [{ user_id: 1, period: '2026-05', amount: 77 }, q] } });
+    assert.equal(r.status, 422, JSON.stringify(q));
+    assert.ok(r.body.error.fields['quotas[1]']);
+  }
+  assert.deepEqual((await call('GET', '/api/v1/sales/quotas?from=2026-01&to=2026-12')).body, before, 'nothing was written, not even the good item');
+});

@@ -1,0 +1,108 @@
+// Orders through fulfilment and payment, through HTTP: the status goes one
+// way with each step's time stamped, cancelling and reopening have their
+// limits, and the payment status follows what was paid, also when lines move
+// the total. A refused change writes nothing. The clock is frozen (KEHU_NOW).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from './lib/server.mjs';
+
+const NOW = '2026-03-15T10:00:00Z';
+const AT = '2026-03-15T10:00:00.000Z'; // NOW as the API writes times
+let srv, token, product;
+const call = (m, p, o = {}) => srv.call(m, p, { token, ...o });
+const ok = async (m, p, json) => {
+  const r = await call(m, p, { json });
+  assert.ok(r.status === 200 || r.status === 201, `${m} ${p}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+};
+const refused = async (id, json, field, re) => {
+  const before = (await call('GET', `/api/v1/orders/${id}`)).body;
+  const r = await call('PATCH', `/api/v1/orders/${id}`, { json });
+  assert.equal(r.status, 422, JSON.stringify(r.body));
+  assert.equal(r.body.error.code, 'validation_failed');
+  assert.match(r.body.error.fields[field], re);
+  const after = (await call('GET', `/api/v1/orders/${id}`)).body;
+  assert.deepEqual(after, before, 'nothing was written');
+};
+const order = async (lines = [100000]) => {
+  const o = await ok('POST', '/api/v1/orders', { order_date: '2026-03-15' });
+  for (const price of lines) await ok('POST', '/api/v1/order_lines', { order_id: o.id, product_id: product.id, quantity: 1, unit_price: price });
+  return (await call('GET', `/api/v1/orders/${o.id}`)).body;
+};
+
+before(async () => {
+  srv = await startServer({ env: { KEHU_NOW: NOW } });
+  token = await srv.login();
+  product = await ok('POST', '/api/v1/products', { name: '服务器', sku: 'SRV-1', unit_price: 100000 });
+});
+after(async () => { await srv.stop(); });
+
+test('fulfilment goes forward, each step stamped; backwards and from completed is refused', async () => {
+  const o = await order();
+  assert.equal(o.status, 'draft');
+  assert.equal(o.confirmed_at, null);
+  const c = await ok('PATCH', `/api/v1/orders/${o.id}`, { status: 'confirmed' });
+  assert.equal(c.confirmed_at, AT);
+  await refused(o.id, { status: 'draft' }, 'status', /forward only/);
+  const s = await ok('PATCH', `/api/v1/orders/${o.id}`, { status: 'shipped', tracking_number: 'SF1234567890' });
+  assert.deepEqual([s.shipped_at, s.tracking_number, s.delivered_at], [AT, 'SF1234567890', null]);
+  await refused(o.id, { status: 'cancelled' }, 'status', /return/);
+  await refused(o.id, { status: 'confirmed' }, 'status', /forward only/);
+  const d = await ok('PATCH', `/api/v1/orders/${o.id}`, { status: 'delivered' });
+  assert.equal(d.delivered_at, AT);
+  const done = await ok('PATCH', `/api/v1/orders/${o.id}`, { status: 'completed' });
+  assert.equal(done.completed_at, AT);
+  await refused(o.id, { status: 'delivered' }, 'status', /completed order/);
+  await refused(o.id, { status: 'cancelled' }, 'status', /return|completed/);
+  // A time the client knows is kept: the warehouse shipped yesterday.
+  const o2 = await order();
+  const s2 = await ok('PATCH', `/api/v1/orders/${o2.id}`, { status: 'shipped', shipped_at: '2026-03-14T16:30:00Z' });
+  assert.equal(s2.shipped_at, '2026-03-14T16:30:00.000Z');
+  assert.equal(s2.confirmed_at, null, 'a skipped step is not invented');
+  await refused(o2.id, { status: 'nowhere' }, 'status', /one of/);
+});
+
+test('cancel only before shipping; a cancelled order reopens only as a draft', async () => {
+  const o = await order();
+  await ok('PATCH', `/api/v1/orders/${o.id}`, { status: 'confirmed' });
+  const x = await ok('PATCH', `/api/v1/orders/${o.id}`, { status: 'cancelled' });
+  assert.equal(x.cancelled_at, AT);
+  await refused(o.id, { status: 'shipped' }, 'status', /reopened as a draft/);
+  const back = await ok('PATCH', `/api/v1/orders/${o.id}`, { status: 'draft' });
+  assert.deepEqual([back.status, back.cancelled_at], ['draft', null]);
+});
+
+test('payment status follows the paid amount, also when lines change the total; refunded stays', async () => {
+  const o = await order([60000, 40000]);
+  assert.equal(o.total_amount, 100000);
+  assert.equal(o.payment_status, 'unpaid');
+  const part = await ok('PATCH', `/api/v1/orders/${o.id}`, { paid_amount: 30000 });
+  assert.deepEqual([part.payment_status, part.paid_at], ['partial', null]);
+  const full = await ok('PATCH', `/api/v1/orders/${o.id}`, { paid_amount: 100000 });
+  assert.deepEqual([full.payment_status, full.paid_at], ['paid', AT]);
+  // Another line raises the total above what was paid: partly paid again.
+  await ok('POST', '/api/v1/order_lines', { order_id: o.id, product_id: product.id, quantity: 1, unit_price: 25000 });
+  const more = (await call('GET', `/api/v1/orders/${o.id}`)).body;
+  assert.deepEqual([more.total_amount, more.payment_status], [125000, 'partial']);
+  const lines = (await call('GET', `/api/v1/orders/${o.id}/order_lines`)).body.data;
+  assert.equal((await call('DELETE', `/api/v1/order_lines/${lines[lines.length - 1].id}`)).status, 204);
+  assert.equal((await call('GET', `/api/v1/orders/${o.id}`)).body.payment_status, 'paid', 'the line archived, the total is covered again');
+  const r = await ok('PATCH', `/api/v1/orders/${o.id}`, { payment_status: 'refunded' });
+  assert.equal(r.payment_status, 'refunded');
+  const still = await ok('PATCH', `/api/v1/orders/${o.id}`, { paid_amount: 50000 });
+  assert.equal(still.payment_status, 'refunded', "a refund is the client's word");
+  await refused(o.id, { paid_amount: -1 }, 'paid_amount', /./);
+  await refused(o.id, { paid_amount: '1000' }, 'paid_amount', /./);
+  // An order nobody records payments on keeps the status set by hand.
+  const hand = await order();
+  const h = await ok('PATCH', `/api/v1/orders/${hand.id}`, { payment_status: 'paid' });
+  assert.deepEqual([h.payment_status, h.paid_at], ['paid', AT]);
+});
+
+test('an accepted quote becomes a confirmed order with its confirmation time', async () => {
+  const q = await ok('POST', '/api/v1/quotes', { name: '服务器报价' });
+  await ok('POST', '/api/v1/quote_lines', { quote_id: q.id, product_id: product.id, quantity: 2 });
+  const a = await ok('POST', `/api/v1/quotes/${q.id}/accept`);
+  const o = (await call('GET', `/api/v1/orders/${a.order_id}`)).body;
+  assert.deepEqual([o.status, o.confirmed_at, o.total_amount, o.payment_status], ['confirmed', AT, 200000, 'unpaid']);
+});
