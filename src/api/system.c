@@ -1,6 +1,9 @@
 /* Operations endpoints: health for load balancers, metrics for Prometheus. */
 #include "api/handlers.h"
+#include "domain/scheduler.h"
 #include "http/metrics.h"
+#include "http/server.h"
+#include "http/sse.h"
 
 enum kh_err kh_api_healthz(struct kh_req *r)
 {
@@ -20,6 +23,17 @@ enum kh_err kh_api_healthz(struct kh_req *r)
 enum kh_err kh_api_metrics(struct kh_req *r)
 {
 	kh_metrics_write(&r->out);
+	/* Which server of several runs the background work, and whether live
+	 * events reach this one by database notifications. */
+	kh_buf_addf(&r->out,
+		    "# HELP kehu_background_leader 1 on the one server that runs background work now.\n"
+		    "# TYPE kehu_background_leader gauge\nkehu_background_leader %d\n",
+		    kh_scheduler_leading(kh_server_scheduler(r->srv)));
+	struct kh_sse_hub *hub = kh_server_sse(r->srv);
+	kh_buf_addf(&r->out,
+		    "# HELP kehu_event_notifications_total Times live events were announced by the database.\n"
+		    "# TYPE kehu_event_notifications_total counter\nkehu_event_notifications_total %llu\n",
+		    (unsigned long long)(hub ? kh_sse_notifications(hub) : 0));
 	r->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	return KH_OK;
 }

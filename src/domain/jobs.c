@@ -34,17 +34,24 @@ enum kh_err kh_job_enqueue(struct kh_db *db, const char *kind, const char *run_a
 
 int kh_lease_take(struct kh_db *db, const char *name, const char *holder, int seconds)
 {
+	return kh_lease_take_over(db, name, holder, seconds, NULL);
+}
+
+int kh_lease_take_over(struct kh_db *db, const char *name, const char *holder, int seconds, const char *dead)
+{
 	int64_t t = kh_now();
-	char now[KH_TIME_LEN], until[KH_TIME_LEN];
+	char now[KH_TIME_LEN], until[KH_TIME_LEN], like[64];
 	kh_time_format(t, now);
 	kh_time_format(t + (int64_t)seconds * 1000000, until);
-	struct kh_val p[4] = {KH_VTEXT(name), KH_VTEXT(holder), KH_VTEXT(until), KH_VTEXT(now)};
+	snprintf(like, sizeof like, "%s%%", dead ? dead : "");
+	struct kh_val p[5] = {KH_VTEXT(name), KH_VTEXT(holder), KH_VTEXT(until), KH_VTEXT(now),
+			      dead ? KH_VTEXT(like) : KH_VNULL};
 	if (kh_db_begin(db, KH_TX_WRITE))
 		return 0;
 	enum kh_err err = kh_db_exec(db,
 				     "UPDATE kh_leases SET holder = $2, until = $3 WHERE name = $1 "
-				     "AND (holder = $2 OR until < $4)",
-				     p, 4);
+				     "AND (holder = $2 OR until < $4 OR holder LIKE $5)",
+				     p, 5);
 	int have = !err && db->ops->changes(db) == 1;
 	if (!err && !have) {
 		int64_t any;

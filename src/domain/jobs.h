@@ -59,6 +59,9 @@ enum kh_err kh_job_enqueue(struct kh_db *db, const char *kind, const char *run_a
 /* Takes or renews the named lease for `holder` for `seconds`; 1 if this
  * holder has it now. One server at a time runs background work. */
 int kh_lease_take(struct kh_db *db, const char *name, const char *holder, int seconds);
+/* The same, also taking it from a holder whose name starts with dead: holders
+ * known to be gone (those of a lock that the caller now holds itself). */
+int kh_lease_take_over(struct kh_db *db, const char *name, const char *holder, int seconds, const char *dead);
 
 /* Runs due jobs (up to max); returns how many ran. */
 int kh_jobs_run_due(struct kh_db *db, const char *holder, int max);

@@ -13,6 +13,11 @@
 
 #define LEASE_SECONDS 30
 #define TICK_MS 250
+/* Kehu's advisory lock 2 ("KEHU" 2; 1 is the write lock): the background worker. */
+#define WORKER_LOCK 2
+/* Lease holders that hold the worker's lock are named so: a server that has the
+ * lock knows every other such holder is gone (the lock would be theirs). */
+#define LOCK_HOLDER "lock:"
 
 struct kh_scheduler {
 	pthread_t thread;
@@ -21,7 +26,34 @@ struct kh_scheduler {
 	int stop;
 	struct kh_db *db;
 	char holder[128];
+	int use_lock;        /* PostgreSQL, direct: leadership is the session lock */
+	_Atomic int leading; /* this server runs the background work now */
 };
+
+/* Whether this server is the one to run background work now. Where the
+ * database keeps a lock for the life of a connection (PostgreSQL), whoever
+ * holds it leads, and loses it the moment its process or connection dies, so
+ * another server takes over within a tick; the lease row then only says who
+ * leads. Otherwise (SQLite, or PostgreSQL behind pgbouncer in transaction
+ * mode) the lease alone decides, and a dead holder's runs out in 30 s. */
+static int lead(struct kh_scheduler *s)
+{
+	if (s->use_lock) {
+		int held = 0;
+		enum kh_err err = s->db->ops->hold_lock(s->db, WORKER_LOCK, &held);
+		if (err == KH_EINVAL) {
+			s->use_lock = 0; /* no session lock here: the lease decides */
+			memmove(s->holder, s->holder + strlen(LOCK_HOLDER), strlen(s->holder) - strlen(LOCK_HOLDER) + 1);
+		} else if (err || !held) {
+			return 0;
+		} else {
+			/* A server on a pooled connection may hold the lease: then it
+			 * leads, and this one waits. */
+			return kh_lease_take_over(s->db, "scheduler", s->holder, LEASE_SECONDS, LOCK_HOLDER);
+		}
+	}
+	return kh_lease_take(s->db, "scheduler", s->holder, LEASE_SECONDS);
+}
 
 static void *loop(void *arg)
 {
@@ -36,7 +68,9 @@ static void *loop(void *arg)
 			s->db->ops->checkpoint(s->db);
 			last_checkpoint = kh_now();
 		}
-		if (kh_lease_take(s->db, "scheduler", s->holder, LEASE_SECONDS)) {
+		int leading = lead(s);
+		s->leading = leading;
+		if (leading) {
 			if (s->db->ops->search_flush)
 				s->db->ops->search_flush(s->db);
 			kh_jobs_run_due(s->db, s->holder, 50);
@@ -87,7 +121,9 @@ struct kh_scheduler *kh_scheduler_start(const char *db_location, char *msg, size
 	}
 	char host[64] = "host";
 	gethostname(host, sizeof host - 1);
-	snprintf(s->holder, sizeof s->holder, "%s:%d:%lld", host, (int)getpid(), (long long)(kh_now() % 1000000007));
+	s->use_lock = s->db->ops->hold_lock != NULL;
+	snprintf(s->holder, sizeof s->holder, "%s%s:%d:%lld", s->use_lock ? LOCK_HOLDER : "", host, (int)getpid(),
+		 (long long)(kh_now() % 1000000007));
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->wake, NULL);
 	if (pthread_create(&s->thread, NULL, loop, s)) {
@@ -97,6 +133,11 @@ struct kh_scheduler *kh_scheduler_start(const char *db_location, char *msg, size
 		return NULL;
 	}
 	return s;
+}
+
+int kh_scheduler_leading(struct kh_scheduler *s)
+{
+	return s && s->leading;
 }
 
 void kh_scheduler_poke(struct kh_scheduler *s)

@@ -674,6 +674,11 @@ struct kh_sse_hub *kh_server_sse(const struct kh_server *s)
 	return s->sse;
 }
 
+struct kh_scheduler *kh_server_scheduler(const struct kh_server *s)
+{
+	return s->scheduler;
+}
+
 void kh_server_stop(struct kh_server *s)
 {
 	if (!s)

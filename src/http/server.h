@@ -10,6 +10,7 @@
 #include "config.h"
 
 struct kh_server;
+struct kh_scheduler;
 
 /* Starts serving; returns NULL with the reason in msg. */
 struct kh_server *kh_server_start(const struct kh_config *cfg, char *msg, size_t msglen);
@@ -19,6 +20,8 @@ int kh_server_port(const struct kh_server *s);
 long kh_server_session_ttl(const struct kh_server *s);
 /* The server's live-event hub (http/sse.h). */
 struct kh_sse_hub *kh_server_sse(const struct kh_server *s);
+/* The server's background worker (domain/scheduler.h). */
+struct kh_scheduler *kh_server_scheduler(const struct kh_server *s);
 /* Where the built web UI is. */
 const char *kh_server_web_root(const struct kh_server *s);
 /* Stops accepting, lets requests in flight finish (up to a few seconds), stops

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "api/handlers.h"
+#include "domain/events.h"
 #include "http/server.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -16,6 +17,11 @@
 
 #define CLIENT_BACKLOG (1 << 20) /* a client this far behind is dropped: it reconnects */
 #define PING_SECONDS 15
+/* Where the database notifies new events (PostgreSQL), the tail waits for a
+ * notification and still reads the table at least this often: a notification
+ * sent while its connection was being re-opened is not lost, only late. */
+#define NOTIFY_WAIT_MS 500
+#define POLL_MS 100
 
 struct client {
 	struct client *next;
@@ -33,6 +39,7 @@ struct kh_sse_hub {
 	pthread_t thread;
 	struct kh_db *db;
 	int64_t last_id;
+	uint64_t notified; /* wake-ups by a notification (under lock) */
 };
 
 static void format_event(struct kh_buf *b, int64_t id, const char *type, const char *data)
@@ -98,7 +105,15 @@ static void *tail(void *arg)
 			pthread_mutex_unlock(&hub->lock);
 			last_ping = kh_now();
 		}
-		nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+		int woke = hub->db->ops->wait_notify ? hub->db->ops->wait_notify(hub->db, KH_EVENTS_CHANNEL, NOTIFY_WAIT_MS)
+						     : -1;
+		if (woke > 0) {
+			pthread_mutex_lock(&hub->lock);
+			hub->notified++;
+			pthread_mutex_unlock(&hub->lock);
+		} else if (woke < 0) {
+			nanosleep(&(struct timespec){0, POLL_MS * 1000 * 1000}, NULL);
+		}
 	}
 	return NULL;
 }
@@ -114,6 +129,9 @@ struct kh_sse_hub *kh_sse_start(const char *db_location, char *msg, size_t msgle
 		free(hub);
 		return NULL;
 	}
+	/* Listening starts before the first read, so no event falls between. */
+	if (hub->db->ops->wait_notify)
+		hub->db->ops->wait_notify(hub->db, KH_EVENTS_CHANNEL, 0);
 	kh_db_int(hub->db, "SELECT COALESCE(MAX(id), 0) FROM kh_events", NULL, 0, &hub->last_id);
 	pthread_mutex_init(&hub->lock, NULL);
 	if (pthread_create(&hub->thread, NULL, tail, hub)) {
@@ -152,6 +170,14 @@ void kh_sse_stop(struct kh_sse_hub *hub)
 	kh_db_close(hub->db);
 	pthread_mutex_destroy(&hub->lock);
 	free(hub);
+}
+
+uint64_t kh_sse_notifications(struct kh_sse_hub *hub)
+{
+	pthread_mutex_lock(&hub->lock);
+	uint64_t n = hub->notified;
+	pthread_mutex_unlock(&hub->lock);
+	return n;
 }
 
 int kh_sse_clients(struct kh_sse_hub *hub)

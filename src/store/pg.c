@@ -22,8 +22,10 @@
  *     statement is sent unnamed (Parse/Bind/Execute in one round trip);
  *   - errors: SQLSTATE classes become enum kh_err (23505 a unique violation).
  *
- * No session state is ever set (no SET, no temporary tables, no session
- * locks): what a transaction needs it sets with SET LOCAL. */
+ * Request connections never set session state (no SET, no temporary tables,
+ * no session locks): what a transaction needs it sets with SET LOCAL. Only the
+ * two connections of a server that must talk to PostgreSQL directly keep any:
+ * the background worker's lock and the live events' LISTEN (pg_session.c). */
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +72,7 @@ struct pg_db {
 	struct stmt_slot cache[STMT_CACHE_SIZE];
 	struct kh_buf params; /* the text of the current statement's parameters */
 	struct kh_buf search; /* bulk: buffered search documents, COPY text format */
+	struct kh_pg_session sess; /* session lock and LISTEN (pg_session.c) */
 };
 
 static int pg_accepts(const char *location)
@@ -129,14 +132,35 @@ static void forget_statements(struct pg_db *db)
  * what the transaction did is gone with it. */
 static int connection_ok(struct pg_db *db)
 {
+	if (db->sess.lock_lost)
+		return 0;
 	if (PQstatus(db->c) == CONNECTION_OK)
 		return 1;
 	if (db->base.in_tx)
 		return 0;
+	if (db->sess.lock_held) {
+		/* The session lock went with the connection, and another server may
+		 * hold it by now: what was begun under it must not go on over a new
+		 * connection. hold_lock() clears this. */
+		kh_warn("postgresql: the connection that held the background-work lock was lost");
+		db->sess.lock_held = 0;
+		db->sess.lock_lost = 1;
+		return 0;
+	}
 	kh_warn("postgresql: the connection was lost; reconnecting");
 	PQreset(db->c);
 	forget_statements(db);
-	return PQstatus(db->c) == CONNECTION_OK;
+	if (PQstatus(db->c) != CONNECTION_OK)
+		return 0;
+	/* A LISTEN is part of the session: a new one listens again (events that
+	 * came in between are read from the table by the listener anyway). */
+	if (db->sess.channel[0]) {
+		char sql[sizeof db->sess.channel + 16];
+		snprintf(sql, sizeof sql, "LISTEN %s", db->sess.channel);
+		PGresult *res = PQexec(db->c, sql);
+		PQclear(res);
+	}
+	return 1;
 }
 
 /* Runs a statement that needs no parameters and returns no rows. */
@@ -563,6 +587,21 @@ PGconn *kh_pg_conn(struct kh_db *db)
 	return ((struct pg_db *)db)->c;
 }
 
+struct kh_pg_session *kh_pg_session(struct kh_db *db)
+{
+	return &((struct pg_db *)db)->sess;
+}
+
+int kh_pg_pooled(struct kh_db *db)
+{
+	return ((struct pg_db *)db)->unnamed;
+}
+
+int kh_pg_connection_ok(struct kh_db *db)
+{
+	return connection_ok((struct pg_db *)db);
+}
+
 enum kh_err kh_pg_fail(struct kh_db *db, const PGresult *res, const char *what)
 {
 	return fail_res((struct pg_db *)db, res, what);
@@ -592,9 +631,14 @@ static enum kh_err pg_scrub(struct kh_db *db, int on)
 
 /* Kehu's own advisory locks: the write lock and these share the high half
  * "KEHU", so they cannot meet another application's locks on the database. */
+int64_t kh_pg_lock_key(int64_t key)
+{
+	return (int64_t)((uint64_t)WRITE_LOCK_KEY & 0xffffffff00000000ULL) | (key & 0xffffffff);
+}
+
 static enum kh_err pg_try_lock(struct kh_db *db, int64_t key, int *got)
 {
-	struct kh_val p = KH_VINT((int64_t)((uint64_t)WRITE_LOCK_KEY & 0xffffffff00000000ULL) | (key & 0xffffffff));
+	struct kh_val p = KH_VINT(kh_pg_lock_key(key));
 	int64_t v = 0;
 	enum kh_err err = kh_db_int(db, "SELECT CAST(pg_try_advisory_xact_lock(CAST($1 AS BIGINT)) AS INTEGER)", &p, 1, &v);
 	*got = !err && v;
@@ -633,5 +677,8 @@ const struct kh_store_ops kh_pg_ops = {
 	.bulk = pg_bulk,
 	.scrub = pg_scrub,
 	.try_lock = pg_try_lock,
+	.hold_lock = kh_pg_hold_lock,
+	.notify = kh_pg_notify,
+	.wait_notify = kh_pg_wait_notify,
 	.global_init = pg_global_init,
 };

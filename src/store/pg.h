@@ -37,6 +37,26 @@ PGconn *kh_pg_conn(struct kh_db *db);
 struct kh_buf *kh_pg_search_buffer(struct kh_db *db);
 enum kh_err kh_pg_fail(struct kh_db *db, const PGresult *res, const char *what);
 
+/* What a connection keeps in its session (pg_session.c): the background
+ * worker's lock and the channel it listens on, if any. */
+struct kh_pg_session {
+	int lock_held; /* a session advisory lock is held */
+	int lock_lost; /* ... and was lost with the connection: calls fail until hold_lock */
+	char channel[64];
+};
+struct kh_pg_session *kh_pg_session(struct kh_db *db);
+/* 1 behind pgbouncer in transaction mode (kehu_pgbouncer=1): no session state. */
+int kh_pg_pooled(struct kh_db *db);
+/* 1 if the connection is usable, reconnecting it between transactions. */
+int kh_pg_connection_ok(struct kh_db *db);
+/* Key in Kehu's own space of advisory locks (the high half is "KEHU"). */
+int64_t kh_pg_lock_key(int64_t key);
+
+/* The session ops of the driver (pg_session.c). */
+enum kh_err kh_pg_hold_lock(struct kh_db *db, int64_t key, int *held);
+enum kh_err kh_pg_notify(struct kh_db *db, const char *channel);
+int kh_pg_wait_notify(struct kh_db *db, const char *channel, int timeout_ms);
+
 /* Appends s[0..n) to a line of COPY's text format: backslash, tab, newline
  * and carriage return are escaped. */
 void kh_pg_copy_field(struct kh_buf *b, const char *s, size_t n);

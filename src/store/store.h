@@ -128,6 +128,24 @@ struct kh_store_ops {
 	 * many must do at a time; safe behind pgbouncer, since it ends with the
 	 * transaction. NULL where one process owns the database (SQLite). */
 	enum kh_err (*try_lock)(struct kh_db *db, int64_t key, int *got);
+	/* Takes, or checks that this connection still holds, the lock named key
+	 * for as long as the connection lives: *held is 1 while it does. It is
+	 * how one server of many is chosen to run background work: when that
+	 * server dies, its connection and the lock go with it and another takes
+	 * it. A connection that loses the lock (the server or the network dropped
+	 * it) fails every call until hold_lock is called again, so work begun
+	 * under the lock cannot go on without it. KH_EINVAL where a session lock
+	 * cannot be kept (behind pgbouncer in transaction mode); NULL where one
+	 * process owns the database (SQLite). */
+	enum kh_err (*hold_lock)(struct kh_db *db, int64_t key, int *held);
+	/* Notifications between the servers of one database. notify tells every
+	 * connection waiting on channel, when the current transaction commits (at
+	 * once outside one). wait_notify waits at most timeout_ms for one on this
+	 * connection (listening from its first call): 1 when one came, 0 at the
+	 * timeout, -1 when it cannot wait (behind pgbouncer in transaction mode,
+	 * the connection lost): the caller then polls. Both NULL on SQLite. */
+	enum kh_err (*notify)(struct kh_db *db, const char *channel);
+	int (*wait_notify)(struct kh_db *db, const char *channel, int timeout_ms);
 	/* Process-wide set-up, before any connection is opened. */
 	void (*global_init)(void);
 };

@@ -4,10 +4,11 @@
 // explained).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
 import { startServer } from './lib/server.mjs';
 
 const NOW = '2026-03-02T09:00:00Z';
-let srv, token, team, u1, u2, campaign;
+let srv, token, team, u1, u2, campaign, retiredDir;
 const call = (m, p, o = {}) => srv.call(m, p, { token, ...o });
 const post = async (p, json) => {
   const r = await call('POST', p, { json });
@@ -24,7 +25,10 @@ before(async () => {
   u2 = await post('/api/v1/users', { username: 'isr2', role: 'sales_rep', team_id: team.id, password: 'Isr-two-password-1' });
   campaign = await post('/api/v1/campaigns', { name: 'Spring expo', type: 'event' });
 });
-after(async () => { await srv.stop(); });
+after(async () => {
+  await srv.stop();
+  if (retiredDir) await rm(retiredDir, { recursive: true, force: true });
+});
 
 test('a web form takes leads without a token: fields, required fields, honeypot, and its counters', async () => {
   const bad = await call('POST', '/api/v1/web_forms', { json: { name: 'Bad', fields: ['name', 'score'] } });
@@ -122,8 +126,13 @@ test('idle leads move on to the next person after the rule’s days', async () =
   assert.equal(first.owner_id, u1.id);
   const touched = (await call('GET', '/api/v1/leads?email=web1@example.cn')).body.data[0];
   await post('/api/v1/activities', { type: 'call', subject: '回访', lead_id: touched.id, status: 'completed' });
-  // Three days later, same database (the later clock takes the scheduler's lease).
-  const later = await startServer({ db: srv.db, env: { KEHU_NOW: '2026-03-05T09:30:00Z' } });
+  // Three days later, same database: this server steps down (SIGTERM hands the
+  // background work on at once) and one whose clock reads later takes over.
+  const db = srv.db;
+  retiredDir = srv.dir; // holds the SQLite database: removed at the end
+  srv.proc.kill('SIGTERM');
+  await srv.exited;
+  const later = await startServer({ db, env: { KEHU_NOW: '2026-03-05T09:30:00Z' } });
   try {
     const t = await later.login();
     let moved;
@@ -137,6 +146,7 @@ test('idle leads move on to the next person after the rule’s days', async () =
   } finally {
     await later.stop();
   }
+  srv = await startServer({ db, env: { KEHU_NOW: NOW } });
   token = await srv.login(); // the later server ended idle sessions by its clock
 });
 

@@ -10,7 +10,7 @@ import { rm } from 'node:fs/promises';
 import { startServer } from './lib/server.mjs';
 
 const NOW = '2026-03-10T08:00:00Z';
-let srv, token, hook, hookUrl, killedDir;
+let srv, token, hook, hookUrl, killedDir, retiredDir;
 const received = [];
 const call = (m, p, o = {}) => srv.call(m, p, { token, ...o });
 const post = async (p, json) => {
@@ -49,6 +49,7 @@ after(async () => {
   await srv.stop();
   hook.close();
   if (killedDir) await rm(killedDir, { recursive: true, force: true });
+  if (retiredDir) await rm(retiredDir, { recursive: true, force: true });
 });
 
 test('rules are data, checked when saved; only administrators change them', async () => {
@@ -196,8 +197,13 @@ test('date and silence: rules fire when a date is reached or nothing happened fo
   await waitFor(async () => (await runs(soon.id)).some((x) => x.record_id === o1.id && x.status === 'done'), 'the 13th');
   assert.deepEqual((await runs(soon.id)).map((x) => x.record_id), [o1.id], 'the 20th is not yet, the 12th was before the rule');
   assert.equal((await runs(idle.id)).length, 0);
-  // Eight days later (the later clock takes over the background work).
-  const later = await startServer({ db: srv.db, env: { KEHU_NOW: '2026-03-18T09:00:00Z' } });
+  // Eight days later: this server steps down (SIGTERM hands the background work
+  // on at once) and one whose clock reads later takes over the database.
+  const db = srv.db;
+  retiredDir = srv.dir; // holds the SQLite database: removed at the end
+  srv.proc.kill('SIGTERM');
+  await srv.exited;
+  const later = await startServer({ db, env: { KEHU_NOW: '2026-03-18T09:00:00Z' } });
   try {
     const t = await later.login();
     const lruns = async (id) => (await later.call('GET', `/api/v1/rules/${id}/runs`, { token: t })).body.data;
@@ -212,6 +218,7 @@ test('date and silence: rules fire when a date is reached or nothing happened fo
   } finally {
     await later.stop();
   }
+  srv = await startServer({ db, env: { KEHU_NOW: NOW } });
   token = await srv.login();
 });
 

@@ -377,6 +377,100 @@ static void test_try_lock(void **state)
 	kh_db_close(other);
 }
 
+static void terminate(struct kh_db *db)
+{
+	int64_t pid = 0;
+	assert_int_equal(kh_db_int(db, "SELECT pg_backend_pid()", NULL, 0, &pid), KH_OK);
+	char sql[128];
+	snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld, 5000)", (long long)pid);
+	PGconn *c = PQconnectdb(test_uri);
+	PQclear(PQexec(c, sql));
+	PQfinish(c);
+}
+
+static void test_hold_lock(void **state)
+{
+	struct fixture *f = *state;
+	NEED_SERVER(f);
+	char msg[256];
+	struct kh_db *other;
+	assert_int_equal(kh_db_open(test_uri, 0, &other, msg, sizeof msg), KH_OK);
+	int held = -1;
+	assert_int_equal(f->db->ops->hold_lock(f->db, 9, &held), KH_OK);
+	assert_int_equal(held, 1);
+	/* Kept across transactions and asked again: still ours, and only ours. */
+	assert_int_equal(kh_db_begin(f->db, KH_TX_WRITE), KH_OK);
+	assert_int_equal(kh_db_commit(f->db), KH_OK);
+	assert_int_equal(f->db->ops->hold_lock(f->db, 9, &held), KH_OK);
+	assert_int_equal(held, 1);
+	assert_int_equal(other->ops->hold_lock(other, 9, &held), KH_OK);
+	assert_int_equal(held, 0);
+	/* The holder's session ends (its server died): the lock is free for the
+	 * other at once, and the old holder's connection refuses work until it
+	 * asks for the lock again, which it then does not get. */
+	terminate(f->db);
+	assert_int_equal(other->ops->hold_lock(other, 9, &held), KH_OK);
+	assert_int_equal(held, 1);
+	int64_t one = 0;
+	(void)kh_db_int(f->db, "SELECT 1", NULL, 0, &one); /* finds the connection dead */
+	assert_int_not_equal(kh_db_int(f->db, "SELECT 1", NULL, 0, &one), KH_OK);
+	assert_int_equal(f->db->ops->hold_lock(f->db, 9, &held), KH_OK);
+	assert_int_equal(held, 0);
+	assert_int_equal(kh_db_int(f->db, "SELECT 1", NULL, 0, &one), KH_OK); /* a new connection */
+	kh_db_close(other);
+	/* Closed with its holder: the lock is free again (once the server has
+	 * ended that session, which it does after the client has gone). */
+	for (int i = 0; i < 200; i++) {
+		assert_int_equal(f->db->ops->hold_lock(f->db, 9, &held), KH_OK);
+		if (held)
+			break;
+		usleep(25 * 1000);
+	}
+	assert_int_equal(held, 1);
+	/* Behind pgbouncer there is no session to keep it in. */
+	char uri[700];
+	snprintf(uri, sizeof uri, "%s?kehu_pgbouncer=1", test_uri);
+	assert_int_equal(kh_db_open(uri, 0, &other, msg, sizeof msg), KH_OK);
+	assert_int_equal(other->ops->hold_lock(other, 9, &held), KH_EINVAL);
+	assert_int_equal(held, 0);
+	assert_int_equal(other->ops->wait_notify(other, "kehu_events", 0), -1);
+	kh_db_close(other);
+}
+
+static void test_notifications(void **state)
+{
+	struct fixture *f = *state;
+	NEED_SERVER(f);
+	char msg[256];
+	struct kh_db *other;
+	assert_int_equal(kh_db_open(test_uri, 0, &other, msg, sizeof msg), KH_OK);
+	assert_int_equal(f->db->ops->wait_notify(f->db, "kh_test", 0), 0); /* listens, nothing yet */
+	assert_int_equal(f->db->ops->wait_notify(f->db, "Bad Name;", 0), -1);
+	/* Sent when the transaction commits, not before, and not at all if it rolls back. */
+	assert_int_equal(kh_db_begin(other, KH_TX_WRITE), KH_OK);
+	assert_int_equal(other->ops->notify(other, "kh_test"), KH_OK);
+	assert_int_equal(f->db->ops->wait_notify(f->db, "kh_test", 200), 0);
+	kh_db_rollback(other);
+	assert_int_equal(f->db->ops->wait_notify(f->db, "kh_test", 200), 0);
+	assert_int_equal(kh_db_begin(other, KH_TX_WRITE), KH_OK);
+	assert_int_equal(other->ops->notify(other, "kh_test"), KH_OK);
+	assert_int_equal(kh_db_commit(other), KH_OK);
+	assert_int_equal(f->db->ops->wait_notify(f->db, "kh_test", 5000), 1);
+	assert_int_equal(f->db->ops->wait_notify(f->db, "kh_test", 0), 0); /* each one once */
+	/* Queries between waits keep what arrives meanwhile. */
+	assert_int_equal(other->ops->notify(other, "kh_test"), KH_OK);
+	int64_t one;
+	assert_int_equal(kh_db_int(f->db, "SELECT pg_sleep(0.1), 1", NULL, 0, &one), KH_OK);
+	assert_int_equal(f->db->ops->wait_notify(f->db, "kh_test", 5000), 1);
+	/* A reconnected listener listens again. */
+	terminate(f->db);
+	(void)kh_db_int(f->db, "SELECT 1", NULL, 0, &one);
+	assert_int_equal(kh_db_int(f->db, "SELECT 1", NULL, 0, &one), KH_OK);
+	assert_int_equal(other->ops->notify(other, "kh_test"), KH_OK);
+	assert_int_equal(f->db->ops->wait_notify(f->db, "kh_test", 5000), 1);
+	kh_db_close(other);
+}
+
 static void test_read_snapshot(void **state)
 {
 	struct fixture *f = *state;
@@ -477,6 +571,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unnamed_statements, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconnects_between_transactions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_try_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hold_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notifications, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_snapshot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search, setup, teardown),
 		cmocka_unit_test(test_refuses_foreign_databases),
