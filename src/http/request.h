@@ -91,6 +91,8 @@ struct kh_req {
 	uint64_t file_size;
 	int is_file; /* the answer is a file of the web UI (headers differ) */
 	int cache_forever;
+	const char *content_encoding; /* "br", "gzip": the file is sent compressed */
+	int vary_encoding;            /* the answer depends on Accept-Encoding */
 
 	/* Last, so that a new request zeroes everything before it and not the
 	 * arena's 4 KB first block (memset was 4% of a point read). */

@@ -343,6 +343,10 @@ static void add_headers(struct MHD_Response *resp, struct kh_req *r)
 				r->cache_forever ? "public, max-age=31536000, immutable"
 				: r->is_file	 ? "no-cache"
 						 : "no-store");
+	if (r->content_encoding)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, r->content_encoding);
+	if (r->vary_encoding)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 	/* The UI loads only its own files; the API's answers are data, never pages. */
 	MHD_add_response_header(resp, "Content-Security-Policy",
