@@ -1,11 +1,11 @@
 #!/bin/sh
-# Writes the seed corpora of the import fuzz targets (csv, xlsx, multipart,
-# normalise): a few real-looking inputs each, made
+# Writes the seed corpora of the import and intake fuzz targets (csv, xlsx,
+# multipart, normalise, mail, pls_model): a few real-looking inputs each, made
 # here rather than taken from any data set. Safe to run again; run.sh does not
 # need it (the seeds are committed).
 set -eu
 cd "$(dirname "$0")/corpus"
-mkdir -p csv xlsx multipart normalise
+mkdir -p csv xlsx multipart normalise mail pls_model
 crlf() { sed 's/$/\r/'; }
 
 # CSV: the first byte is the target's options (delimiter, encoding, repeat).
@@ -62,6 +62,26 @@ writeFileSync("xlsx/deflated.xlsx", Buffer.concat([...files, ...dir, e]));
 { echo 'Multipart/Form-Data; charset=utf-8; boundary="a b;c"'; printf '%s\n' '--a b;c' 'content-disposition: form-data; name=dry_run' '' 'true' \
 	'--a b;c' 'Content-Disposition: form-data; filename="x.xlsx"; name="file"' '' 'PK' '--a b;c--' | crlf; } >multipart/quoted_boundary
 { echo 'multipart/form-data; boundary=X'; printf '%s\n' '--X' 'Content-Disposition: form-data; name="file"; filename="cut.csv"' '' 'name' | crlf; } >multipart/cut_short
+
+# E-mail as a mailbox gives it to the service module.
+{ printf '%s\n' 'From: =?GB2312?B?1cXI/c31?= <zhangsan@example.cn>' 'To: service@kehu.example' \
+	'Subject: =?GB2312?B?tqm1pc7KzOI=?= =?utf-8?Q?_CS-000123?=' 'Message-ID: <a1@example.cn>' 'MIME-Version: 1.0' \
+	'Content-Type: text/plain; charset="gb2312"' 'Content-Transfer-Encoding: base64' ''; \
+	printf '您好，我的订单还没有到。\n' | iconv -f UTF-8 -t GB2312 | base64; } | crlf >mail/gb2312_base64
+printf '%s\n' 'From: "Li Si" <li4@x.cn>' 'Subject: Re: =?utf-8?B?5oqV6K+J?=' 'In-Reply-To: <kehu-case-7@kehu.example>' \
+	'References: <a1@example.cn>' ' <kehu-case-7@kehu.example>' 'Content-Type: multipart/alternative; boundary="alt"' '' \
+	'--alt' 'Content-Type: text/plain; charset=utf-8' 'Content-Transfer-Encoding: quoted-printable' '' \
+	'=E5=B7=B2=E6=94=B6=E5=88=B0=EF=BC=8C=E8=B0=A2=E8=B0=A2=' '' '' '在 2026年3月1日 写道：' '> 您的工单已处理' \
+	'--alt' 'Content-Type: text/html; charset=utf-8' '' '<p>已收到&nbsp;谢谢</p>' '--alt--' >mail/reply_alternative
+printf '%s\n' 'From: wang5@x.cn (Wang)' 'Subject: plain' 'Content-Type: multipart/mixed; boundary=outer' '' '--outer' \
+	'Content-Type: multipart/alternative; boundary=inner' '' '--inner' 'Content-Type: text/html; charset=big5' '' \
+	'<b>hello</b> &amp; &lt;bye&gt;' '--inner--' '--outer' 'Content-Type: application/pdf' '' 'JVBERi0=' '--outer--' >mail/nested_html_only
+
+# PLS path models in lavaan syntax.
+printf '%s\n' '# ECSI, abridged' 'Image        =~ IMAG1 + IMAG2 + IMAG3' 'Satisfaction =~ CUSA1 + CUSA2 + CUSA3' \
+	'Loyalty      =~ CUSL1 + CUSL2' 'Satisfaction ~ Image' 'Loyalty      ~ Image + Satisfaction' >pls_model/ecsi_abridged
+printf '%s\n' 'Quality =~ PERQ1 +' '  PERQ2 + # continued' '  PERQ3; Value =~ PERV1 + PERV2' 'Value ~' '  Quality' >pls_model/continued
+printf '%s\n' 'A =~ a1; B =~ b1; C =~ c1' 'B ~ A; C ~ B; A ~ C' >pls_model/cycle
 
 # Cells that become keys.
 printf '+86 138-1234-5678' >normalise/phone_plus86
