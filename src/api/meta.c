@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/handlers.h"
+#include "model/enum_labels.h"
 #include "model/query.h"
 #include "version.h"
 
@@ -25,7 +26,29 @@ static void flag(struct kh_jw *w, const char *key, int on)
 	kh_jw_bool(w, on);
 }
 
-static void meta_field(struct kh_jw *w, const struct kh_field *f)
+/* "value_labels": {"closed_won": {"en": "Closed won", "zh-CN": "赢单"}, ...}:
+ * the UI names enum values from here, so a new value needs no UI change. */
+static void value_labels(struct kh_jw *w, const struct kh_entity *e, const struct kh_field *f)
+{
+	kh_jw_key(w, "value_labels");
+	kh_jw_obj(w);
+	for (int i = 0; f->enum_values[i]; i++) {
+		const char *v = f->enum_values[i];
+		const char *en = kh_enum_label(e, f, v, KH_LANG_EN), *zh = kh_enum_label(e, f, v, KH_LANG_ZH);
+		char readable[128];
+		kh_enum_label_default(v, readable, sizeof readable);
+		kh_jw_key(w, v);
+		kh_jw_obj(w);
+		kh_jw_key(w, "en");
+		kh_jw_str(w, en ? en : readable);
+		kh_jw_key(w, "zh-CN");
+		kh_jw_str(w, zh ? zh : en ? en : readable);
+		kh_jw_obj_end(w);
+	}
+	kh_jw_obj_end(w);
+}
+
+static void meta_field(struct kh_jw *w, const struct kh_entity *e, const struct kh_field *f)
 {
 	kh_jw_obj(w);
 	kh_jw_key(w, "name");
@@ -59,6 +82,7 @@ static void meta_field(struct kh_jw *w, const struct kh_field *f)
 		for (int i = 0; f->enum_values[i]; i++)
 			kh_jw_str(w, f->enum_values[i]);
 		kh_jw_arr_end(w);
+		value_labels(w, e, f);
 	}
 	if (f->ref) {
 		kh_jw_key(w, "ref");
@@ -98,7 +122,7 @@ static void build_meta(struct kh_buf *b)
 		kh_jw_arr(&w);
 		for (int j = 0; j < e->nfields; j++)
 			if (!(e->fields[j].flags & KH_F_INTERNAL))
-				meta_field(&w, &e->fields[j]);
+				meta_field(&w, e, &e->fields[j]);
 		kh_jw_arr_end(&w);
 		/* The related lists a record page can show: /accounts/7/contacts. */
 		kh_jw_key(&w, "related");

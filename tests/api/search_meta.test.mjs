@@ -77,6 +77,26 @@ test('meta describes every entity and field from the metadata', async () => {
   assert.ok(accounts.related.some((x) => x.entity === 'contacts' && x.field === 'account_id'));
 });
 
+test('meta names every enum value in English and Chinese, most specific name first', async () => {
+  const r = await call('GET', '/api/v1/meta');
+  const field = (e, f) => r.body.entities.find((x) => x.name === e).fields.find((x) => x.name === f);
+  const stage = field('opportunities', 'stage');
+  assert.deepEqual(stage.value_labels.closed_won, { en: 'Closed won', 'zh-CN': '赢单' });
+  assert.deepEqual(stage.value_labels.needs_analysis, { en: 'Needs analysis', 'zh-CN': '需求分析' });
+  assert.equal(field('contacts', 'status').value_labels.active['zh-CN'], '活跃');
+  assert.equal(field('campaigns', 'status').value_labels.active['zh-CN'], '进行中');
+  assert.equal(field('accounts', 'industry').value_labels.it.en, 'IT');
+  const missing = [];
+  for (const e of r.body.entities)
+    for (const f of e.fields.filter((x) => x.values)) {
+      assert.deepEqual(Object.keys(f.value_labels), f.values, `${e.name}.${f.name}: one name per value, in order`);
+      for (const v of f.values)
+        if (!f.value_labels[v].en || !f.value_labels[v]['zh-CN'] || f.value_labels[v]['zh-CN'] === f.value_labels[v].en && /[a-z]{3}/.test(v))
+          missing.push(`${e.name}.${f.name}.${v}`);
+    }
+  assert.deepEqual(missing, [], 'every value has a Chinese name of its own');
+});
+
 test('the OpenAPI document is valid OpenAPI 3.1 and covers every entity', async () => {
   const r = await call('GET', '/api/v1/openapi.json');
   assert.equal(r.status, 200);

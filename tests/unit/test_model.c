@@ -4,9 +4,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "model/entity.h"
+#include "model/enum_labels.h"
 #include "model/query.h"
 #include "model/validate.h"
 
@@ -42,6 +44,38 @@ static void metadata_is_complete(void **state)
 		for (int j = i + 1; j < kh_nentities; j++)
 			assert_int_not_equal(kh_entities[i]->code, kh_entities[j]->code);
 	assert_true(kh_model_fingerprint() == kh_model_fingerprint());
+}
+
+/* Every enum value of every entity has a Chinese name (the UI shows these in
+ * lists, filters, badges and charts), and the vocabulary's narrower keys win. */
+static void enum_values_are_named(void **state)
+{
+	(void)state;
+	char missing[2048] = "";
+	size_t o = 0;
+	for (int i = 0; i < kh_nentities; i++) {
+		const struct kh_entity *e = kh_entities[i];
+		for (int j = 0; j < e->nfields; j++)
+			for (int k = 0; e->fields[j].enum_values && e->fields[j].enum_values[k]; k++)
+				if (!kh_enum_label(e, &e->fields[j], e->fields[j].enum_values[k], KH_LANG_ZH) &&
+				    o < sizeof missing - 200)
+					o += (size_t)snprintf(missing + o, sizeof missing - o, " %s.%s.%s", e->name,
+							      e->fields[j].name, e->fields[j].enum_values[k]);
+	}
+	assert_string_equal(missing, "");
+	const struct kh_entity *opp = kh_entity_find("opportunities"), *camp = kh_entity_find("campaigns"),
+			       *con = kh_entity_find("contacts");
+	assert_string_equal(kh_enum_label(opp, kh_field_find(opp, "stage"), "closed_won", KH_LANG_ZH), "赢单");
+	assert_string_equal(kh_enum_label(opp, kh_field_find(opp, "stage"), "closed_won", KH_LANG_EN), "Closed won");
+	assert_string_equal(kh_enum_label(con, kh_field_find(con, "status"), "active", KH_LANG_ZH), "活跃");
+	assert_string_equal(kh_enum_label(camp, kh_field_find(camp, "status"), "active", KH_LANG_ZH), "进行中");
+	/* No English name listed: the UI is told the value made readable. */
+	assert_null(kh_enum_label(con, kh_field_find(con, "status"), "active", KH_LANG_EN));
+	char readable[32];
+	kh_enum_label_default("needs_analysis", readable, sizeof readable);
+	assert_string_equal(readable, "Needs analysis");
+	kh_enum_label_default("needs_analysis", readable, 6);
+	assert_string_equal(readable, "Needs");
 }
 
 static void formats(void **state)
@@ -209,6 +243,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(metadata_is_complete),
+		cmocka_unit_test(enum_values_are_named),
 		cmocka_unit_test(formats),
 		cmocka_unit_test(validation),
 		cmocka_unit_test(json_parse_errors),

@@ -1,9 +1,10 @@
 // The UI language (a signal: components re-render when it changes) and lookups
 // for messages, entity and field labels, and enum values.
 import { signal } from '@preact/signals';
-import type { Entity, Field } from './meta';
+import type { Entity, Field, Meta } from './meta';
 import type { Locale } from './format';
-import { en, zh, ENUM_EN, ENUM_ZH, SERVER_ZH, type MessageKey } from './messages';
+import { en, zh, SERVER_ZH, type MessageKey } from './messages';
+import { entities, meta } from './session';
 
 export const LOCALES: { code: Locale; name: string }[] = [
   { code: 'zh-CN', name: '简体中文' },
@@ -60,11 +61,12 @@ export function humanize(v: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-export function enumLabelIn(l: Locale, entity: string, field: string, value: string): string {
-  const dict = l === 'zh-CN' ? ENUM_ZH : ENUM_EN;
-  const hit = dict[`${entity}.${field}.${value}`] ?? dict[`${field}.${value}`] ?? dict[value];
-  if (hit) return hit;
-  return l === 'zh-CN' ? (ENUM_EN[value] ?? humanize(value)) : humanize(value);
+/** The name of an enum value in language l, as /api/v1/meta gives it (value_labels); a value the
+ *  metadata does not name (an old value still stored) is shown made readable. */
+export function enumLabelIn(l: Locale, entity: string, field: string, value: string, m: Meta | null = meta.value): string {
+  const e = m === meta.value ? entities.value.get(entity) : m?.entities.find((x) => x.name === entity);
+  const names = e?.fields.find((f) => f.name === field)?.value_labels?.[value];
+  return names?.[l] ?? names?.en ?? humanize(value);
 }
 
 export function enumLabel(entity: string, field: string, value: string | null | undefined): string {

@@ -1,5 +1,5 @@
 // Every string the UI shows, in both languages. Entity and field names come from
-// /api/v1/meta; enum values from ENUM_* below (the API has no labels for them).
+// /api/v1/meta, and so do the names of enum values (value_labels).
 // A unit test checks that both languages have the same keys.
 
 export const en = {
@@ -316,78 +316,6 @@ export const zh: Record<MessageKey, string> = {
   dash_count: '数量',
   dash_amount: '金额',
   not_set: '未填写',
-};
-
-/** Chinese names of enum values; keys are "entity.field.value", "field.value" or "value" (most specific wins). */
-export const ENUM_ZH: Record<string, string> = {
-  manufacturing: '制造业', retail: '零售', wholesale: '批发', it: '信息技术', finance: '金融', education: '教育',
-  healthcare: '医疗健康', real_estate: '房地产', logistics: '物流', energy: '能源', media: '传媒', government: '政府',
-  hospitality: '酒店餐饮', agriculture: '农业', other: '其他',
-  customer: '客户', prospect: '潜在客户', partner: '合作伙伴', reseller: '经销商', competitor: '竞争对手',
-  A: 'A', B: 'B', C: 'C', D: 'D',
-  web: '网站', phone: '电话', email: '邮件', referral: '转介绍', trade_show: '展会', advertising: '广告',
-  social: '社交媒体', wechat: '微信', campaign: '市场活动', cold_call: '陌生电话',
-  male: '男', female: '女',
-  active: '活跃', inactive: '不活跃',
-  new: '新建', contacted: '已联系', qualified: '合格', unqualified: '不合格', converted: '已转化',
-  hot: '热', warm: '温', cold: '冷',
-  prospecting: '初步接洽', qualification: '需求确认', needs_analysis: '需求分析', proposal: '方案报价',
-  negotiation: '商务谈判', closed_won: '赢单', closed_lost: '输单',
-  open: '进行中', won: '赢单', lost: '输单',
-  pipeline: '管道', best_case: '最佳情况', commit: '承诺', closed: '已关闭', omitted: '不计入',
-  task: '任务', call: '电话', meeting: '会议', note: '备注',
-  planned: '计划中', completed: '已完成', cancelled: '已取消',
-  low: '低', normal: '普通', high: '高', urgent: '紧急',
-  question: '咨询', problem: '问题', incident: '故障', request: '需求', complaint: '投诉',
-  assigned: '已分配', in_progress: '处理中', waiting: '等待中', resolved: '已解决',
-  chat: '在线客服', walk_in: '到店',
-  sms: '短信', event: '线下活动', webinar: '网络研讨会', telemarketing: '电话营销', direct_mail: '直邮',
-  aborted: '已中止',
-  draft: '草稿', confirmed: '已确认', shipped: '已发货', delivered: '已送达',
-  unpaid: '未付款', partial: '部分付款', paid: '已付款', refunded: '已退款',
-  admin: '管理员', sales_manager: '销售经理', sales_rep: '销售代表', service_agent: '客服专员',
-  marketing: '市场专员', analyst: '分析师', read_only: '只读',
-  'zh-CN': '简体中文', en: 'English',
-  // The service module (cases' SLA and complaints, agents, calls, follow-ups, care rules).
-  on_track: '正常', warning: '预警', paused: '已暂停', breached: '已超时', met: '已达标',
-  product_quality: '产品质量', delivery: '物流配送', service_attitude: '服务态度', billing: '费用账单',
-  after_sales: '售后维修', false_advertising: '虚假宣传', privacy: '隐私安全',
-  minor: '一般', major: '严重', critical: '特别严重',
-  holiday: '放假', workday: '调休上班', round_robin: '轮流分派', least_loaded: '最少在办',
-  offline: '离线', available: '空闲', on_call: '通话中', wrap_up: '话后处理', 'agents.state.break': '小休',
-  published: '已发布', inbound: '呼入', outbound: '呼出',
-  ringing: '振铃', queued: '排队中', answered: '已接听', ended: '已结束', missed: '未接', abandoned: '放弃',
-  done: '已完成', satisfied: '满意', unsatisfied: '不满意', unreachable: '未联系上',
-  birthday: '生日', first_purchase_anniversary: '首购周年', contract_renewal: '合同续约',
-  'campaigns.status.active': '进行中',
-  // The sales module (quotes, campaign members and costs, templates, rules).
-  sent: '已发送', accepted: '已接受', rejected: '已拒绝', expired: '已过期', superseded: '已被取代',
-  opened: '已打开', clicked: '已点击', responded: '已响应', unsubscribed: '已退订', bounced: '退信', skipped: '已跳过',
-  failed: '失败', sending: '发送中', interested: '有意向', not_interested: '无意向', call_back: '需回电',
-  no_answer: '无人接听', wrong_number: '号码错误', do_not_call: '勿再致电', 'campaign_costs.category.media': '媒体投放',
-  agency: '代理机构', print: '印刷物料', staff: '人员', tools: '工具', call_script: '外呼话术', automation: '自动化',
-  assignment: '分配', scoring: '评分', created: '创建时', updated: '更新时', saved: '保存时', date_reached: '到达日期',
-  no_activity: '无活动', score_crossed: '分数越过阈值',
-  // The analytics module (surveys, invitations, questions).
-  'surveys.kind.nps': '净推荐值 (NPS)', 'surveys.kind.csat': '满意度 (CSAT)', 'surveys.kind.ces': '费力度 (CES)',
-  'surveys.kind.acsi': 'ACSI 满意度指数', 'surveys.kind.ecsi': 'ECSI 满意度指数', 'surveys.kind.custom': '自定义',
-  manual: '手动发送', order_delivered: '订单送达后', case_resolved: '工单解决后',
-  scale: '量表题', 'survey_questions.type.nps': 'NPS 题', single: '单选题', multiple: '多选题', 'survey_questions.type.text': '填空题',
-  portal: '客户门户', link: '链接', 'survey_invitations.status.pending': '待发送', 'survey_invitations.status.sent': '已发送',
-  'survey_invitations.status.opened': '已打开', 'survey_invitations.status.answered': '已回答', 'survey_invitations.status.expired': '已过期',
-};
-
-export const ENUM_EN: Record<string, string> = {
-  'surveys.kind.nps': 'NPS', 'surveys.kind.csat': 'CSAT', 'surveys.kind.ces': 'CES', 'surveys.kind.acsi': 'ACSI',
-  'surveys.kind.ecsi': 'ECSI', 'survey_questions.type.nps': 'NPS (0-10)', order_delivered: 'After delivery',
-  case_resolved: 'After a case is resolved',
-  it: 'IT', real_estate: 'Real estate', trade_show: 'Trade show', cold_call: 'Cold call', wechat: 'WeChat',
-  needs_analysis: 'Needs analysis', closed_won: 'Closed won', closed_lost: 'Closed lost', best_case: 'Best case',
-  in_progress: 'In progress', walk_in: 'Walk-in', sms: 'SMS', direct_mail: 'Direct mail',
-  sales_manager: 'Sales manager', sales_rep: 'Sales rep', service_agent: 'Service agent', read_only: 'Read only',
-  'zh-CN': '简体中文', en: 'English', email: 'E-mail',
-  on_track: 'On track', on_call: 'On call', wrap_up: 'Wrap-up', round_robin: 'Round robin', least_loaded: 'Least loaded',
-  first_purchase_anniversary: 'First purchase anniversary', after_sales: 'After-sales', false_advertising: 'False advertising',
 };
 
 /** The server's field messages (English) in Chinese; anything not listed is shown as the server said it. */

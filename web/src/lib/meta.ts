@@ -27,6 +27,8 @@ export interface Field {
   min?: number;
   max?: number;
   values?: string[];
+  /** Names of the enum values by language ("closed_won": {en: "Closed won", "zh-CN": "赢单"}), from the server. */
+  value_labels?: Record<string, Record<string, string>>;
   ref?: string;
   default?: string;
 }

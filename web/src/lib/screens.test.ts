@@ -66,6 +66,6 @@ describe('navigation', () => {
     const names = groups.flatMap((g) => g.entities.map((e) => e.name));
     expect(names).toContain('warehouses');
     expect(names).not.toContain('order_lines');
-    expect(groups[0].entities.map((e) => e.name)).toEqual(['accounts', 'contacts', 'leads', 'opportunities']);
+    expect(groups[0].entities.map((e) => e.name)).toEqual(['accounts', 'contacts', 'leads', 'opportunities', 'quotes']);
   });
 });
