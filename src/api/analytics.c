@@ -20,6 +20,7 @@
 #include "model/permission.h"
 #include "util/buf.h"
 #include "util/clock.h"
+#include "util/utf8.h"
 
 enum kh_err kh_api_analytics_allowed(struct kh_req *r)
 {
@@ -29,6 +30,41 @@ enum kh_err kh_api_analytics_allowed(struct kh_req *r)
 }
 
 /* ---- parameters ---- */
+
+struct known {
+	struct kh_req *r;
+	const char *const *names;
+};
+
+/* A parameter whose name or value is not UTF-8 is refused before anything
+ * reads it; its name is never echoed into the (UTF-8) error body. */
+static int arg_utf8(struct kh_req *r, const char *key, const char *v)
+{
+	if (kh_utf8_valid_str(key) && (!v || kh_utf8_valid_str(v)))
+		return 1;
+	kh_errinfo_set(&r->ei, KH_EINVAL, "a query parameter is not valid");
+	kh_errinfo_field(&r->ei, kh_utf8_valid_str(key) ? key : "query", "is not valid UTF-8");
+	return 0;
+}
+
+static void check_known(void *cls, const char *key, const char *v)
+{
+	struct known *k = cls;
+	if (!arg_utf8(k->r, key, v))
+		return;
+	for (int i = 0; k->names[i]; i++)
+		if (!strcmp(k->names[i], key))
+			return;
+	kh_errinfo_set(&k->r->ei, KH_EINVAL, "a query parameter is not valid");
+	kh_errinfo_field(&k->r->ei, key, "unknown parameter");
+}
+
+enum kh_err kh_api_analytics_args(struct kh_req *r, const char *const *names)
+{
+	struct known k = {r, names};
+	kh_req_args(r, check_known, &k);
+	return r->ei.code;
+}
 
 struct params {
 	struct kh_req *r;
@@ -93,6 +129,8 @@ static void take(void *cls, const char *key, const char *v)
 	struct params *p = cls;
 	struct kh_an_opts *o = &p->o;
 	double x;
+	if (!arg_utf8(p->r, key, v))
+		return;
 	if (!v)
 		v = "";
 	if (!takes(p->analysis, key)) {
@@ -127,7 +165,11 @@ static void take(void *cls, const char *key, const char *v)
 		if (o->segment < 0)
 			bad(p, key, "must be an RFM segment name, such as Champions");
 	} else if (!strcmp(key, "sort")) {
-		o->sort = v; /* the analysis' natural ranking */
+		/* The analysis' own ranking; profitability also lists from the
+		 * least profitable up. */
+		if (strcmp(v, "rank") && !(!strcmp(p->analysis, "profitability") && (!strcmp(v, "profit") || !strcmp(v, "-profit"))))
+			bad(p, key, !strcmp(p->analysis, "profitability") ? "must be rank, profit or -profit" : "must be rank");
+		o->sort = v;
 	} else if (!strcmp(key, "value")) {
 		if (!strcmp(v, "profit"))
 			o->abc_profit = 1;
@@ -257,7 +299,10 @@ enum kh_err kh_api_scores(struct kh_req *r)
 /* GET /api/v1/analytics/status */
 enum kh_err kh_api_analytics_status(struct kh_req *r)
 {
+	static const char *const none[] = {NULL};
 	enum kh_err err = kh_api_analytics_allowed(r);
+	if (!err)
+		err = kh_api_analytics_args(r, none);
 	if (err)
 		return err;
 	kh_jw_obj(&r->jw);
@@ -303,6 +348,8 @@ static void cube_take(void *cls, const char *key, const char *v)
 	struct cube_params *p = cls;
 	struct kh_cube_req *q = &p->q;
 	struct kh_errinfo *ei = &p->r->ei;
+	if (!arg_utf8(p->r, key, v))
+		return;
 	if (!v)
 		v = "";
 	kh_buf_addf(&p->key, "&%s=%s", key, v);
@@ -314,6 +361,10 @@ static void cube_take(void *cls, const char *key, const char *v)
 		q->fact = kh_arena_strdup(&p->r->arena, v);
 	} else if (!strcmp(key, "rollup")) {
 		q->rollup = !strcmp(v, "1") || !strcmp(v, "true");
+		if (!q->rollup && strcmp(v, "0") && strcmp(v, "false")) {
+			kh_errinfo_set(ei, KH_EINVAL, "a query parameter is not valid");
+			kh_errinfo_field(ei, key, "must be 1 or 0");
+		}
 	} else if (!strcmp(key, "by")) {
 		q->by = !strcmp(v, "account") ? KH_AN_ACCOUNT : KH_AN_CONTACT;
 		if (strcmp(v, "account") && strcmp(v, "contact")) {
@@ -324,10 +375,14 @@ static void cube_take(void *cls, const char *key, const char *v)
 		char *s = kh_arena_strdup(&p->r->arena, v), *save = NULL;
 		q->n_dims = 0;
 		for (char *t = s ? strtok_r(s, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save)) {
-			if (!kh_cube_dim_known(t) || q->n_dims == 4) {
+			int again = 0;
+			for (int i = 0; i < q->n_dims; i++)
+				again |= !strcmp(q->dims[i], t);
+			if (!kh_cube_dim_known(t) || q->n_dims == 4 || again) {
 				kh_errinfo_set(ei, KH_EINVAL, "a query parameter is not valid");
 				kh_errinfo_field(ei, key,
-						 "up to 4 of year, quarter, month, region, city, category, product, segment, owner, stage");
+						 "up to 4 different ones of year, quarter, month, region, city, category, product, "
+						 "segment, owner, stage");
 				return;
 			}
 			q->dims[q->n_dims++] = t;
@@ -394,6 +449,9 @@ enum kh_err kh_api_ahp(struct kh_req *r)
 /* GET /api/v1/analytics/capability[?assessment=ID] */
 enum kh_err kh_api_capability(struct kh_req *r)
 {
+	static const char *const names[] = {"assessment", NULL};
+	if (kh_api_analytics_args(r, names))
+		return r->ei.code;
 	const char *a = kh_req_arg(r, "assessment");
 	int64_t id = 0;
 	if (a) {
@@ -414,6 +472,9 @@ enum kh_err kh_api_scorecard(struct kh_req *r)
 	enum kh_err err = kh_api_analytics_allowed(r);
 	if (err)
 		return err;
+	static const char *const names[] = {"months", NULL};
+	if (kh_api_analytics_args(r, names))
+		return r->ei.code;
 	const char *m = kh_req_arg(r, "months");
 	long months = 12;
 	if (m) {
@@ -438,6 +499,9 @@ enum kh_err kh_api_scorecard_targets(struct kh_req *r)
 /* GET /api/v1/analytics/report */
 enum kh_err kh_api_report(struct kh_req *r)
 {
+	static const char *const none[] = {NULL};
 	enum kh_err err = kh_api_analytics_allowed(r);
+	if (!err)
+		err = kh_api_analytics_args(r, none);
 	return err ? err : kh_an_report_7p(&r->ctx, &r->jw);
 }

@@ -84,28 +84,12 @@ static int64_t id_arg(struct kh_req *r, const char *name, int *bad)
 	return id;
 }
 
-struct known {
-	struct kh_req *r;
-	const char *const *names;
-};
-
-static void check_known(void *cls, const char *key, const char *value)
-{
-	(void)value;
-	struct known *k = cls;
-	for (int i = 0; k->names[i]; i++)
-		if (!strcmp(k->names[i], key))
-			return;
-	kh_errinfo_set(&k->r->ei, KH_EINVAL, "a query parameter is not valid");
-	kh_errinfo_field(&k->r->ei, key, "unknown parameter");
-}
-
 /* GET /api/v1/analytics/satisfaction?survey=ID[&scheme=path|centroid|factorial][&bootstrap=N] */
 enum kh_err kh_api_satisfaction(struct kh_req *r)
 {
 	static const char *const names[] = {"survey", "scheme", "bootstrap", NULL};
-	struct known k = {r, names};
-	kh_req_args(r, check_known, &k);
+	if (kh_api_analytics_args(r, names))
+		return r->ei.code;
 	int bad;
 	int64_t survey = id_arg(r, "survey", &bad);
 	if (bad || !survey) {
@@ -140,8 +124,8 @@ enum kh_err kh_api_loyalty(struct kh_req *r)
 	if (err)
 		return err;
 	static const char *const names[] = {"survey", "attitude", NULL};
-	struct known k = {r, names};
-	kh_req_args(r, check_known, &k);
+	if (kh_api_analytics_args(r, names))
+		return r->ei.code;
 	int bad;
 	int64_t survey = id_arg(r, "survey", &bad);
 	if (bad) {

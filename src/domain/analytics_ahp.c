@@ -50,7 +50,12 @@ static void write_consistency(struct kh_jw *w, const struct kh_ahp_consistency *
 	kh_jw_bool(w, c->acceptable);
 }
 
-/* A matrix from JSON: n x n numbers. */
+/* Saaty's scale: judgements from 1/9 to 9. A little slack lets 1/9 written
+ * as 0.1111 through. */
+#define SAATY_MAX 9.0
+#define SAATY_SLACK 1e-3
+
+/* A matrix from JSON: n x n numbers (-1), each on Saaty's scale (-2). */
 static int read_matrix(json_t *m, size_t n, double *a)
 {
 	if (!json_is_array(m) || json_array_size(m) != n)
@@ -66,6 +71,9 @@ static int read_matrix(json_t *m, size_t n, double *a)
 			a[i * n + j] = json_number_value(x);
 		}
 	}
+	for (size_t i = 0; i < n * n; i++)
+		if (!(a[i] * SAATY_MAX >= 1 - SAATY_SLACK && a[i] <= SAATY_MAX * (1 + SAATY_SLACK)))
+			return -2;
 	return 0;
 }
 
@@ -73,6 +81,13 @@ enum kh_err kh_ahp_live(json_t *body, struct kh_jw *w, struct kh_errinfo *ei)
 {
 	json_t *one = json_object_get(body, "matrix"), *many = json_object_get(body, "matrices"),
 	       *weights = json_object_get(body, "weights");
+	const char *key;
+	json_t *v;
+	json_object_foreach(body, key, v)
+		if (strcmp(key, "matrix") && strcmp(key, "matrices") && strcmp(key, "weights"))
+			kh_errinfo_field(ei, key, "unknown field: send matrix, or matrices and weights");
+	if (ei->nfields)
+		return KH_EVALIDATION;
 	if (!!one == !!many)
 		return kh_errinfo_set(ei, KH_EINVAL, "send a matrix, or matrices of several assessors");
 	size_t k = many ? json_array_size(many) : 1;
@@ -87,15 +102,26 @@ enum kh_err kh_ahp_live(json_t *body, struct kh_jw *w, struct kh_errinfo *ei)
 	if (!mats)
 		return KH_ENOMEM;
 	enum kh_err err = KH_OK;
-	for (size_t i = 0; i < k && !err; i++)
-		if (read_matrix(many ? json_array_get(many, i) : one, n, mats + i * n * n)) {
-			kh_errinfo_field(ei, many ? "matrices" : "matrix", "every matrix is %zu x %zu numbers", n, n);
+	for (size_t i = 0; i < k && !err; i++) {
+		int bad = read_matrix(many ? json_array_get(many, i) : one, n, mats + i * n * n);
+		if (bad) {
+			if (bad == -2)
+				kh_errinfo_field(ei, many ? "matrices" : "matrix",
+						 "judgements are on Saaty's scale, from 1/9 to 9");
+			else
+				kh_errinfo_field(ei, many ? "matrices" : "matrix", "every matrix is %zu x %zu numbers", n, n);
 			err = KH_EVALIDATION;
 		}
+	}
 	if (!err && weights && (!json_is_array(weights) || json_array_size(weights) != k)) {
 		kh_errinfo_field(ei, "weights", "one weight per assessor");
 		err = KH_EVALIDATION;
 	}
+	for (size_t i = 0; !err && weights && i < k; i++)
+		if (!(json_number_value(json_array_get(weights, i)) > 0)) {
+			kh_errinfo_field(ei, "weights", "weights are positive numbers");
+			err = KH_EVALIDATION;
+		}
 	for (size_t i = 0; !err && weights && i < k; i++)
 		wt[i] = json_number_value(json_array_get(weights, i));
 	struct kh_ahp_consistency c;
@@ -280,10 +306,15 @@ static enum kh_err evaluate(json_t *row, struct tree *t, struct kh_jw *w, double
 			json_t *m = json_object_get(json_object_get(as, "matrices"), t->id[p]);
 			if (!m)
 				continue;
-			if (read_matrix(m, nk, mats + used * nk * nk)) {
-				err = kh_errinfo_set(ei, KH_EINVAL, "the matrix of %s for %s is not %zu x %zu",
-						     json_string_value(json_object_get(as, "name")) ? json_string_value(json_object_get(as, "name")) : "an assessor",
-						     t->id[p], nk, nk);
+			int bad = read_matrix(m, nk, mats + used * nk * nk);
+			if (bad) {
+				const char *who = json_string_value(json_object_get(as, "name"));
+				err = bad == -2 ? kh_errinfo_set(ei, KH_EINVAL,
+								 "the matrix of %s for %s has a judgement off Saaty's "
+								 "scale (1/9 to 9)",
+								 who ? who : "an assessor", t->id[p])
+						: kh_errinfo_set(ei, KH_EINVAL, "the matrix of %s for %s is not %zu x %zu",
+								 who ? who : "an assessor", t->id[p], nk, nk);
 				break;
 			}
 			json_t *aw = json_object_get(as, "weight");
@@ -378,6 +409,64 @@ static enum kh_err evaluate(json_t *row, struct tree *t, struct kh_jw *w, double
 	if (!err && complete && kh_ahp_rollup(t->parent, t->local, t->n, t->score) == KH_OK)
 		*index = t->score[0];
 	return err;
+}
+
+enum kh_err kh_capability_check(struct kh_ctx *ctx, json_t *hierarchy, json_t *judgements, json_t *scores)
+{
+	struct kh_errinfo *ei = ctx->ei, quiet;
+	kh_errinfo_init(&quiet, ctx->arena);
+	json_t *row = json_object();
+	struct tree *t = calloc(1, sizeof *t);
+	enum kh_err err = KH_OK;
+	double index;
+	const char *why = NULL;
+	if (!row || !t) {
+		err = KH_ENOMEM;
+		goto out;
+	}
+	if (hierarchy && json_array_size(json_object_get(hierarchy, "nodes")) && read_tree(hierarchy, t, &why)) {
+		kh_errinfo_field(ei, "hierarchy", "%s", why);
+		goto out;
+	}
+	if ((hierarchy && json_object_set(row, "hierarchy", hierarchy)) ||
+	    (judgements && json_object_set(row, "judgements", judgements))) {
+		err = KH_ENOMEM;
+		goto out;
+	}
+	if ((err = evaluate(row, t, NULL, &index, &quiet))) {
+		if (err == KH_ENOMEM)
+			goto out;
+		kh_errinfo_field(ei, "judgements", "%s", quiet.msg ? quiet.msg : "are not valid");
+		err = KH_OK;
+		goto out;
+	}
+	/* Scores are 0-100, one per criterion without children. */
+	const char *key;
+	json_t *v;
+	if (scores && !json_is_object(scores)) {
+		kh_errinfo_field(ei, "scores", "must be {\"<criterion id>\": 0-100}");
+		goto out;
+	}
+	json_object_foreach(scores, key, v) {
+		size_t i;
+		for (i = 0; i < t->n && strcmp(t->id[i], key); i++)
+			;
+		int leaf = i < t->n;
+		for (size_t j = i + 1; leaf && j < t->n; j++)
+			leaf = t->parent[j] != i;
+		if (!leaf) {
+			kh_errinfo_field(ei, "scores", "%s is not a criterion without sub-criteria", key);
+			break;
+		}
+		if (!json_is_number(v) || !(json_number_value(v) >= 0 && json_number_value(v) <= 100)) {
+			kh_errinfo_field(ei, "scores", "the score of %s must be a number from 0 to 100", key);
+			break;
+		}
+	}
+out:
+	free(t);
+	json_decref(row);
+	return err ? err : ei->nfields ? KH_EVALIDATION : KH_OK;
 }
 
 static void write_tree(const struct tree *t, struct kh_jw *w)

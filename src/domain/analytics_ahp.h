@@ -17,6 +17,13 @@ const char *kh_ahp_default_hierarchy(void);
  * "aggregated"}: the live consistency check of the UI's matrix editor. */
 enum kh_err kh_ahp_live(json_t *body, struct kh_jw *w, struct kh_errinfo *ei);
 
+/* Checks an assessment before it is written (any of the three may be NULL:
+ * the default hierarchy, no judgements, no scores): a hierarchy that is a
+ * tree, every matrix square, reciprocal and on Saaty's scale, scores 0-100 on
+ * criteria without children. Faults become field errors in ctx->ei
+ * (KH_EVALIDATION). */
+enum kh_err kh_capability_check(struct kh_ctx *ctx, json_t *hierarchy, json_t *judgements, json_t *scores);
+
 /* GET /api/v1/analytics/capability[?assessment=ID] (0: the latest): each
  * criterion's local and global weight and score, every judged node's combined
  * matrix with its consistency (and the judgement to revisit), each assessor's

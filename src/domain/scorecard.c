@@ -657,6 +657,8 @@ enum kh_err kh_scorecard_set_targets(struct kh_ctx *ctx, json_t *body)
 		json_t *t = json_object_get(v, "target"), *th = json_object_get(v, "threshold");
 		if (k == K_COUNT)
 			kh_errinfo_field(ei, key, "is not a KPI of the scorecard");
+		else if (!json_is_object(v) || json_object_size(v) != 2)
+			kh_errinfo_field(ei, key, "give {\"target\": number, \"threshold\": number}");
 		else if (!json_is_number(t) || !json_is_number(th))
 			kh_errinfo_field(ei, key, "give {\"target\": number, \"threshold\": number}");
 		else if (kpis[k].higher ? json_number_value(th) > json_number_value(t)

@@ -8,6 +8,7 @@
 
 #include "analytics/pls.h"
 #include "domain/read.h"
+#include "domain/analytics_ahp.h"
 #include "domain/surveys.h"
 #include "domain/surveys_internal.h"
 #include "model/permission.h"
@@ -197,16 +198,33 @@ enum kh_err kh_assessment_before_write(struct kh_write *w)
 		{"hierarchy", "nodes", "must be {\"nodes\": [{\"id\", \"parent\", \"label_en\", \"label_zh\"}]}"},
 		{"judgements", "assessors", "must be {\"assessors\": [{\"name\", \"matrices\": {...}}]}"},
 	};
+	int changed = 0;
 	for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
 		const struct kh_val *v = kh_write_get(w, shapes[i].field);
 		if (v->t != KH_V_TEXT || !kh_write_changes(w, shapes[i].field))
 			continue;
+		changed = 1;
 		json_t *j = json_loadb(v->s, v->n, 0, NULL);
 		if (!json_is_array(json_object_get(j, shapes[i].member)))
 			kh_errinfo_field(w->ctx->ei, shapes[i].field, "%s", shapes[i].why);
 		json_decref(j);
 	}
-	return w->ctx->ei->nfields ? KH_EVALIDATION : KH_OK;
+	if (w->ctx->ei->nfields)
+		return KH_EVALIDATION;
+	if (!changed && !kh_write_changes(w, "scores"))
+		return KH_OK;
+	/* The whole assessment must evaluate, so that a saved one always can. */
+	json_t *parts[3] = {NULL, NULL, NULL};
+	static const char *const names[3] = {"hierarchy", "judgements", "scores"};
+	for (int i = 0; i < 3; i++) {
+		const struct kh_val *v = kh_write_get(w, names[i]);
+		if (v->t == KH_V_TEXT)
+			parts[i] = json_loadb(v->s, v->n, 0, NULL);
+	}
+	enum kh_err err = kh_capability_check(w->ctx, parts[0], parts[1], parts[2]);
+	for (int i = 0; i < 3; i++)
+		json_decref(parts[i]);
+	return err;
 }
 
 /* ---- sending ---- */
