@@ -10,7 +10,7 @@ build_pkgs=(build-essential cmake pkg-config
   libmicrohttpd-dev libsqlite3-dev libjansson-dev libsodium-dev
   libcmocka-dev sqlite3 nodejs npm
   clang libclang-rt-14-dev
-  libpq-dev postgresql postgresql-contrib pgbouncer
+  libpq-dev postgresql postgresql-contrib pgbouncer haproxy
   libcsv-dev libxlsxwriter-dev libzip-dev libexpat1-dev libopencc-dev libicu-dev
   libcurl4-openssl-dev python3-aiosmtpd dovecot-imapd)
 bench_pkgs=(wrk nginx-light curl python3-pandas python3-sklearn python3-scipy gnuplot-nox hyperfine)
