@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { startServer, kehu, ADMIN_PASSWORD } from '../api/lib/server.mjs';
 import { createDatabase, dropDatabase } from '../api/lib/pg.mjs';
+import { openStream } from '../api/telephony_sse.mjs';
 
 const PGBOUNCER = '/usr/sbin/pgbouncer';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -69,6 +70,25 @@ logfile = ${join(dir, 'pgbouncer.log')}
     const id = made[0].body.id;
     assert.equal((await srv.call('PATCH', `/api/v1/contacts/${id}`, { token, json: { city: '杭州' }, headers: { 'if-match': '"1"' } })).status, 200);
     assert.equal((await srv.call('PATCH', `/api/v1/contacts/${id}`, { token, json: { city: '上海' }, headers: { 'if-match': '"1"' } })).status, 409);
+
+    // Background work and live events need no session either: the worker leads
+    // by the lease row (no session lock on a pooled connection), the event tail
+    // polls (no LISTEN), and an owner still hears of a change by someone else.
+    const metrics = (await srv.call('GET', '/metrics', { token })).body;
+    assert.match(metrics, /^kehu_background_leader 1$/m);
+    const rep = await srv.call('POST', '/api/v1/users', { token, json: { username: 'rep', role: 'sales_rep', password: 'Quiet-Lake-8841' } });
+    assert.equal(rep.status, 201, JSON.stringify(rep.body));
+    const mine = await srv.call('POST', '/api/v1/contacts', { token, json: { name: 'Watched through the pool', owner_id: rep.body.id } });
+    const s = openStream(srv.url, await srv.login('rep', 'Quiet-Lake-8841'));
+    await s.ready;
+    await srv.call('PATCH', `/api/v1/contacts/${mine.body.id}`, { token, json: { title: 'Changed by admin' } });
+    const ev = await s.next((e) => e.event === 'record_changed' && e.data.id === mine.body.id && e.data.action === 'update');
+    assert.equal(ev.data.entity, 'contacts');
+    s.close();
+    const psql = (q) => execFileSync('/usr/lib/postgresql/15/bin/psql', ['-X', '-A', '-t', '-d', db, '-c', q]).toString().trim();
+    assert.equal(psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 2 AND objsubid = 1"), '0', 'no session lock');
+    assert.equal(psql("SELECT count(*) FROM pg_stat_activity WHERE query ILIKE 'LISTEN%'"), '0', 'no LISTEN');
+    assert.match((await srv.call('GET', '/metrics', { token })).body, /^kehu_event_notifications_total 0$/m);
     assert.doesNotMatch(srv.stderr, /prepared statement|does not exist|ERROR/);
   } finally {
     if (srv) await srv.stop();
