@@ -1,5 +1,6 @@
 // Two kehu servers on one PostgreSQL database, as behind a load balancer: a
-// token from one works on the other, the write path's checks hold across them
+// token from one works on the other, login throttling and logouts hold across
+// them (no state in a server's memory), the write path's checks hold across them
 // (If-Match versions, unique values), and killing one with SIGKILL under load
 // loses no acknowledged write and costs the other nothing.
 import { test } from 'node:test';
@@ -16,6 +17,22 @@ test('two servers, one database', async () => {
     b = await startServer({ db });
     const token = await a.login();
     assert.equal((await b.call('GET', '/api/v1/auth/me', { token })).body.username, 'admin', 'a token from one server works on the other');
+
+    // Nothing lives in one server's memory: failed logins count across both
+    // (5 per account, then 429 on either), and a logout on one ends the
+    // session on the other.
+    const mk = await a.call('POST', '/api/v1/users', { token, json: { username: 'victim', role: 'read_only', password: 'Quiet-Lake-8841' } });
+    assert.equal(mk.status, 201, JSON.stringify(mk.body));
+    for (let i = 0; i < 5; i++) {
+      const r = await [a, b][i % 2].call('POST', '/api/v1/auth/login', { json: { username: 'victim', password: `wrong-${i}-pass` } });
+      assert.equal(r.status, 401);
+    }
+    assert.equal((await a.call('POST', '/api/v1/auth/login', { json: { username: 'victim', password: 'Quiet-Lake-8841' } })).status, 429);
+    assert.equal((await b.call('POST', '/api/v1/auth/login', { json: { username: 'victim', password: 'Quiet-Lake-8841' } })).status, 429);
+    const other = await b.login();
+    assert.equal((await a.call('GET', '/api/v1/auth/me', { token: other })).status, 200);
+    assert.ok([200, 204].includes((await b.call('POST', '/api/v1/auth/logout', { token: other })).status));
+    assert.equal((await a.call('GET', '/api/v1/auth/me', { token: other })).status, 401, 'logged out on the other server too');
 
     // The same version changed through both servers at once: exactly one wins.
     for (let i = 0; i < 8; i++) {
