@@ -142,9 +142,41 @@ test('a campaign’s results page: figures, charts, and a target list from a sav
   await shot(page, 'sales-campaign');
 });
 
-test('the lead desk explains a score and converts the lead in one click', async () => {
+test('the lead desk: filters by source and owner, assigns by the rules, disqualifies, explains a score and converts in one click', async () => {
   const lead = await api('POST', '/leads', { name: '转化测试', company: '转化测试公司', source: 'referral', title: '总经理', email: 'convert@example.cn' });
+  const rep = await api('POST', '/users', { username: 'desk_rep', display_name: '前台销售', role: 'sales_rep', password: 'Desk-rep-password-1' });
+  await api('POST', '/rules', {
+    name: 'E2E: trade-show leads to the desk rep', kind: 'assignment', entity: 'leads', position: 1,
+    conditions: { all: [{ field: 'source', op: 'eq', value: 'trade_show' }] },
+    actions: { assign: { user_ids: [rep.id], method: 'round_robin' } },
+  });
+  // Entered by hand with nobody as owner, then the rule is asked for one from the desk.
+  const stray = await api('POST', '/leads', { name: '展会来客', source: 'trade_show', owner_id: null });
+  await api('PATCH', `/leads/${stray.id}`, { owner_id: null });
+  const junk = await api('POST', '/leads', { name: '无效来客', source: 'trade_show' });
   await page.goto(s.url('/sales/leads'));
+  await page.locator(`tr[data-lead="${lead.id}"]`).waitFor();
+  await page.locator('#ld-source').selectOption('trade_show');
+  await page.locator(`tr[data-lead="${lead.id}"]`).waitFor({ state: 'detached' }); // a referral is not a trade-show lead
+  await page.locator(`tr[data-lead="${stray.id}"]`).waitFor();
+  await page.locator('#ld-owner').selectOption('none');
+  await page.locator(`tr[data-lead="${junk.id}"]`).waitFor({ state: 'detached' });
+  const strayRow = page.locator(`tr[data-lead="${stray.id}"]`);
+  assert.equal(await strayRow.locator('.lead-owner').textContent(), '(无负责人)');
+  await strayRow.locator('button.lead-assign').click();
+  await page.locator('.toast', { hasText: '已分配给 前台销售' }).waitFor();
+  await strayRow.locator('.lead-owner', { hasText: '前台销售' }).waitFor();
+  assert.equal((await api('GET', `/leads/${stray.id}`)).owner_id, rep.id);
+  await page.locator('#ld-owner').selectOption('');
+  await page.locator(`tr[data-lead="${junk.id}"] button.lead-disqualify`).click();
+  await page.locator(`tr[data-lead="${junk.id}"]`).waitFor({ state: 'detached' });
+  assert.equal((await api('GET', `/leads/${junk.id}`)).status, 'unqualified');
+  await page.locator('#ld-status').selectOption('unqualified');
+  await page.locator(`tr[data-lead="${junk.id}"] .badge`, { hasText: '不合格' }).waitFor();
+  await page.locator('#ld-status').selectOption('open');
+  await page.locator('#ld-source').selectOption('');
+  await shot(page, 'sales-leads');
+
   const row = page.locator(`tr[data-lead="${lead.id}"]`);
   await row.waitFor();
   await row.locator('button', { hasText: '评分依据' }).click();
@@ -156,8 +188,26 @@ test('the lead desk explains a score and converts the lead in one click', async 
   assert.equal(l.status, 'converted');
   const opp = await api('GET', `/opportunities/${l.converted_opportunity_id}`);
   assert.equal(opp.amount, 880000);
+});
+
+test('the campaigns index: each campaign with status, dates, owner, budget against cost; filtered; the e-mail server set by an administrator', async () => {
+  const over = await api('POST', '/campaigns', { name: 'E2E 超支活动', type: 'event', status: 'active', start_date: '2026-03-01', end_date: '2026-03-31', budget: 100000, actual_cost: 150000 });
+  const planned = await api('POST', '/campaigns', { name: 'E2E 计划活动', type: 'email', budget: 50000 });
   await page.goto(s.url('/sales/campaigns'));
-  await page.locator('.sales-campaigns a').first().waitFor();
+  const overRow = page.locator(`tr[data-campaign="${over.id}"]`);
+  await overRow.waitFor();
+  assert.match(await overRow.textContent(), /线下活动.*进行中.*Administrator.*¥1,000\.00.*¥1,500\.00.*超预算/s);
+  assert.equal(await page.locator(`tr[data-campaign="${planned.id}"] .over-budget`).count(), 0);
+  await page.locator('#cf-status').selectOption('active');
+  await page.locator(`tr[data-campaign="${planned.id}"]`).waitFor({ state: 'detached' });
+  await overRow.waitFor();
+  await page.locator('#cf-status').selectOption('');
+  await page.locator(`tr[data-campaign="${planned.id}"]`).waitFor();
+  await shot(page, 'sales-campaigns');
+  await overRow.locator('a').first().click();
+  await page.locator('h1', { hasText: 'E2E 超支活动' }).waitFor();
+  await page.locator('nav.crumbs a').click();
+  await page.waitForURL(/\/sales\/campaigns$/);
   // The e-mail server, set by an administrator on the same page.
   await page.locator('.mail-settings summary').click();
   await page.locator('#ms-smtp_url').fill('smtp://127.0.0.1:2525');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conditionsToRows, filterFromListQuery, forecastSeries, quoteLine, rowsToConditions } from './sales';
+import { conditionsToRows, filterFromListQuery, forecastSeries, leadQuery, quoteLine, rowsToConditions } from './sales';
 import { salesEn, salesZh } from './sales-i18n';
 
 describe('quote lines', () => {
@@ -46,5 +46,13 @@ describe('messages', () => {
       const ph = (s: string) => (s.match(/\{\w+\}/g) ?? []).sort();
       expect(ph(salesZh[k]), k).toEqual(ph(salesEn[k]));
     }
+  });
+});
+
+describe('the lead desk', () => {
+  it('asks for open leads by score, and for leads nobody owns', () => {
+    expect(leadQuery({ status: 'open', source: '', owner: '' })).toEqual({ sort: '-score', limit: 100, count: 1, 'status[in]': 'new,contacted,qualified' });
+    expect(leadQuery({ status: '', source: 'web', owner: 'none' })).toEqual({ sort: '-score', limit: 100, count: 1, source: 'web', 'owner_id[null]': true });
+    expect(leadQuery({ status: 'unqualified', source: '', owner: '7' })).toEqual({ sort: '-score', limit: 100, count: 1, status: 'unqualified', owner_id: '7' });
   });
 });

@@ -93,3 +93,19 @@ export function embedSnippet(origin: string, key: string): string {
   body: JSON.stringify({ name: '…', email: '…', website: '' /* honeypot: leave empty */ }),
 }).then((r) => r.json());`;
 }
+
+
+/** The lead desk's filters: status "open" (new, contacted, qualified), "" (any) or one status;
+ *  a source or ""; an owner's id, "none" (leads nobody owns) or "" (anyone). */
+export interface LeadFilter { status: string; source: string; owner: string }
+
+/** The list query of the lead desk's filters, best scores first, with a total. */
+export function leadQuery(f: LeadFilter): Record<string, string | number | boolean> {
+  const q: Record<string, string | number | boolean> = { sort: '-score', limit: 100, count: 1 };
+  if (f.status === 'open') q['status[in]'] = 'new,contacted,qualified';
+  else if (f.status) q.status = f.status;
+  if (f.source) q.source = f.source;
+  if (f.owner === 'none') q['owner_id[null]'] = true;
+  else if (f.owner) q.owner_id = f.owner;
+  return q;
+}

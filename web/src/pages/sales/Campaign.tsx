@@ -56,7 +56,7 @@ export function CampaignPage({ id }: { id: number }) {
   };
   return (
     <section class="page sales-campaign" aria-labelledby="page-title">
-      <nav class="crumbs"><Link href="/campaigns">{st('s_campaign_results')}</Link></nav>
+      <nav class="crumbs"><Link href="/sales/campaigns">{st('s_campaign_results')}</Link></nav>
       <div class="page-head"><h1 id="page-title">{c.name}</h1><Link class="btn btn-ghost" href={`/campaigns/${id}`}>{c.name} →</Link></div>
       <div class="kpis">
         {[

@@ -6,7 +6,8 @@ import { CampaignPage } from './Campaign';
 import { PriceListPage, QuotePage, QuotesPage } from './Quotes';
 import { RulePage, RulesPage } from './Rules';
 import { FormsPage, PublicFormPage } from './Forms';
-import { CampaignsIndex, LeadsDesk } from './Leads';
+import { LeadsDesk } from './Leads';
+import { CampaignsIndex } from './Campaigns';
 
 export { PublicFormPage };
 
