@@ -171,6 +171,33 @@ test('bulk assign and bulk archive act on the selected rows', async () => {
   for (const c of made) assert.ok((await api('GET', `/contacts/${c.id}`)).body.archived_at, 'archived');
 });
 
+test('a bulk change is one request; a record someone changed meanwhile is named with the reason and left alone', async () => {
+  const made = [];
+  for (const n of ['批次甲', '批次乙', '批次丙']) made.push((await api('POST', '/contacts', { name: n })).body);
+  await page.goto(s.url('/contacts?q=批次'));
+  await page.locator('tbody tr').nth(2).waitFor();
+  await page.getByRole('checkbox', { name: '选择本页全部' }).check();
+  // Someone else edits 批次乙 after the list was loaded: the version the page holds is stale.
+  assert.equal((await api('PATCH', `/contacts/${made[1].id}`, { title: '经理' })).status, 200);
+  const writes = [];
+  const seen = (r) => { if (r.method() !== 'GET' && r.url().includes('/api/v1/contacts')) writes.push(`${r.method()} ${new URL(r.url()).pathname}`); };
+  page.on('request', seen);
+  await page.getByRole('button', { name: '批量修改' }).click();
+  await page.locator('#bulk-field').selectOption('city');
+  await page.locator('#bulk-value').fill('苏州');
+  await page.getByRole('button', { name: '应用到 3 条' }).click();
+  await page.locator('.toast', { hasText: '成功 2 条，失败 1 条' }).waitFor();
+  const failures = page.locator('[data-region="bulk-failures"]');
+  await failures.waitFor();
+  assert.match(await failures.textContent(), /1 条未修改.*批次乙.*已被他人修改或已归档/s);
+  assert.equal(await failures.locator('li').count(), 1);
+  page.off('request', seen);
+  assert.deepEqual(writes, ['POST /api/v1/contacts/bulk/update'], 'one request for the whole selection');
+  const city = async (c) => (await api('GET', `/contacts/${c.id}`)).body.city;
+  assert.deepEqual([await city(made[0]), await city(made[1]), await city(made[2])], ['苏州', null, '苏州']);
+  await shot(page, 'bulk-result');
+});
+
 test('an account lists its contacts; a contact added from there belongs to it; archive and restore', async () => {
   const acc = (await api('POST', '/accounts', { name: '关联列表测试有限公司', city: '成都' })).body;
   await page.goto(s.url(`/accounts/${acc.id}`));

@@ -1,11 +1,11 @@
 // A list of any entity, driven by the metadata: columns per user, sort by any
 // column, filters, keyset paging, and bulk edit / assign / archive.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { api, pool, type ListPage as Page, type Rec } from '../lib/api';
+import { api, type ListPage as Page, type Rec } from '../lib/api';
 import type { Entity, Field } from '../lib/meta';
 import { dateFields, defaultColumns, field, filterFields, isEditable, isVisible } from '../lib/meta';
 import { PAGE_SIZES, apiQuery, parseListState, serializeListState, sortDirection, toggleSort, type ListState } from '../lib/query';
-import { entityLabel, enumLabel, fieldLabel, locale, singularLabel, t } from '../lib/i18n';
+import { entityLabel, enumLabel, fieldLabel, locale, serverMessage, singularLabel, t } from '../lib/i18n';
 import { formatNumber, coerce } from '../lib/format';
 import { navigate, url } from '../lib/router';
 import { prefs, savePrefs, user } from '../lib/session';
@@ -25,6 +25,8 @@ export function ListPage({ entity: e }: { entity: Entity }) {
   const [showFilters, setShowFilters] = useState(false);
   const [showColumns, setShowColumns] = useState(false);
   const [bulk, setBulk] = useState<null | 'edit' | 'assign'>(null);
+  const [bulkBusy, setBulkBusy] = useState(false);
+  const [failures, setFailures] = useState<{ rec: Rec; why: string }[]>([]);
   const [reload, setReload] = useState(0);
   const [qText, setQText] = useState(st.q ?? '');
   const me = user.value!.id as number;
@@ -103,20 +105,30 @@ export function ListPage({ entity: e }: { entity: Entity }) {
     setSelected(s);
   }
 
-  async function runBulk(label: string, fn: (r: Rec) => Promise<unknown>) {
+  // One request and one transaction for the whole selection (POST /{entity}/bulk/...): the server
+  // checks every record as a PATCH or DELETE would and says which were not changed, and why.
+  async function runBulk(label: string, op: 'update' | 'archive', set?: Record<string, unknown>) {
     const targets = rows.filter((r) => selected.has(r.id));
-    toast(t('bulk_working', { done: 0, n: targets.length }), 'ok', 1500);
-    const out = await pool(targets, 4, fn);
-    const failed = out.filter((o) => !o.ok);
-    toast(`${label}: ${t('bulk_done', { ok: out.length - failed.length, failed: failed.length })}`, failed.length ? 'warn' : 'ok', 6000);
-    if (failed.length) toast(errorText((failed[0] as any).error), 'error', 8000);
+    const body: Record<string, unknown> = { ids: targets.map((r) => r.id) };
+    if (set) Object.assign(body, { set, versions: targets.map((r) => r.version) });
+    setBulkBusy(true);
+    setFailures([]);
+    toast(t('bulk_working', { n: targets.length }), 'ok', 1500);
+    try {
+      const res = await api.post<BulkAnswer>(`/${e.name}/bulk/${op}`, body);
+      toast(`${label}: ${t('bulk_done', { ok: res.changed, failed: res.failed })}`, res.failed ? 'warn' : 'ok', 6000);
+      setFailures(res.data.filter((x) => !x.ok).map((x) => ({ rec: targets.find((r) => r.id === x.id)!, why: bulkReason(e, x) })));
+    } catch (err) {
+      toast(errorText(err), 'error', 8000);
+    }
+    setBulkBusy(false);
     setSelected(new Set());
     setReload((n) => n + 1);
   }
 
   async function bulkArchive() {
     if (!confirm(t('bulk_confirm_archive', { n: selected.size }))) return;
-    await runBulk(t('bulk_archive'), (r) => api.del(`/${e.name}/${r.id}`));
+    await runBulk(t('bulk_archive'), 'archive');
   }
 
   const canWrite = !e.admin_write || user.value?.role === 'admin';
@@ -161,9 +173,9 @@ export function ListPage({ entity: e }: { entity: Entity }) {
       {selected.size > 0 && (
         <div class="bulkbar" role="region" aria-label={t('bulk_selected', { n: selected.size })}>
           <strong>{t('bulk_selected', { n: selected.size })}</strong>
-          <button class="btn" onClick={() => setBulk('edit')}>{t('bulk_edit')}</button>
-          {field(e, 'owner_id') && <button class="btn" onClick={() => setBulk('assign')}>{t('bulk_assign')}…</button>}
-          <button class="btn btn-danger" onClick={bulkArchive}>{t('bulk_archive')}</button>
+          <button class="btn" disabled={bulkBusy} onClick={() => setBulk('edit')}>{t('bulk_edit')}</button>
+          {field(e, 'owner_id') && <button class="btn" disabled={bulkBusy} onClick={() => setBulk('assign')}>{t('bulk_assign')}…</button>}
+          <button class="btn btn-danger" disabled={bulkBusy} onClick={bulkArchive}>{t('bulk_archive')}</button>
           <button class="btn btn-ghost" onClick={() => setSelected(new Set())}>{t('bulk_clear')}</button>
         </div>
       )}
@@ -171,8 +183,22 @@ export function ListPage({ entity: e }: { entity: Entity }) {
         <BulkDialog e={e} mode={bulk} n={selected.size} onClose={() => setBulk(null)}
           onApply={(patch) => {
             setBulk(null);
-            runBulk(bulk === 'assign' ? t('bulk_assign') : t('bulk_edit'), (r) => api.patch(`/${e.name}/${r.id}`, patch, r.version));
+            runBulk(bulk === 'assign' ? t('bulk_assign') : t('bulk_edit'), 'update', patch);
           }} />
+      )}
+
+      {failures.length > 0 && (
+        <div class="bulk-failures alert alert-warn" role="region" aria-label={t('bulk_failures', { n: failures.length })} data-region="bulk-failures">
+          <strong>{t('bulk_failures', { n: failures.length })}</strong>
+          <ul>
+            {failures.map((f) => (
+              <li key={f.rec.id} data-id={f.rec.id}>
+                <Link href={`/${e.name}/${f.rec.id}`}>{titleOf(e, f.rec)}</Link>: {f.why}
+              </li>
+            ))}
+          </ul>
+          <button class="btn btn-ghost" onClick={() => setFailures([])}>{t('close')}</button>
+        </div>
       )}
 
       {error ? <ErrorBox error={error} /> : null}
@@ -247,6 +273,20 @@ export function ListPage({ entity: e }: { entity: Entity }) {
       </nav>
     </section>
   );
+}
+
+interface BulkAnswer {
+  changed: number;
+  failed: number;
+  data: { id: number; ok: boolean; status?: number; error?: { message: string; fields?: Record<string, string> } }[];
+}
+
+/** Why one record of a bulk change was refused, in the UI's language. */
+function bulkReason(e: Entity, x: BulkAnswer['data'][number]): string {
+  const fields = Object.entries(x.error?.fields ?? {});
+  if (fields.length) return fields.map(([n, m]) => `${field(e, n) ? fieldLabel(field(e, n)!) : n}: ${serverMessage(m)}`).join('; ');
+  if (x.status === 403 || x.status === 404 || x.status === 409) return t(`bulk_err_${x.status}` as 'bulk_err_403');
+  return x.error?.message ?? String(x.status);
 }
 
 function Filters({ e, st, update }: { e: Entity; st: ListState; update: (p: Partial<ListState>) => void }) {
