@@ -407,6 +407,12 @@ enum kh_err kh_quote_accept(struct kh_ctx *ctx, int64_t quote_id, int64_t *order
 	char today[11], now[KH_TIME_LEN];
 	kh_sales_today(today);
 	kh_time_format(kh_now(), now);
+	/* An offer past its date binds nobody: its prices may be gone. A new revision
+	 * (with a new date) is how the customer gets them again. */
+	const struct kh_val *until = err ? NULL : &qv.v[kh_field_index(quotes, "valid_until")];
+	if (until && until->t == KH_V_TEXT && strncmp(until->s, today, 10) < 0)
+		err = kh_errinfo_set(ctx->ei, KH_ECONFLICT, "quote %s expired on %.10s; revise it to offer it again",
+				     q.number, until->s);
 	if (!err) {
 		struct kh_values o;
 		if (kh_values_init(&o, orders, ctx->arena))

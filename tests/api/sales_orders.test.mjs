@@ -106,3 +106,18 @@ test('an accepted quote becomes a confirmed order with its confirmation time', a
   const o = (await call('GET', `/api/v1/orders/${a.order_id}`)).body;
   assert.deepEqual([o.status, o.confirmed_at, o.total_amount, o.payment_status], ['confirmed', AT, 200000, 'unpaid']);
 });
+
+test('a quote past its valid-until date is not accepted; a revision with a new date is', async () => {
+  const q = await ok('POST', '/api/v1/quotes', { name: '过期报价', valid_until: '2026-03-14' });
+  await ok('POST', '/api/v1/quote_lines', { quote_id: q.id, product_id: product.id, quantity: 1 });
+  const orders = (await call('GET', '/api/v1/orders?count=1')).body.total;
+  const late = await call('POST', `/api/v1/quotes/${q.id}/accept`);
+  assert.equal(late.status, 409);
+  assert.match(late.body.error.message, /expired on 2026-03-14/);
+  assert.equal((await call('GET', '/api/v1/orders?count=1')).body.total, orders, 'no order was made');
+  assert.equal((await call('GET', `/api/v1/quotes/${q.id}`)).body.status, 'draft');
+  const rev = await ok('POST', `/api/v1/quotes/${q.id}/revise`);
+  await ok('PATCH', `/api/v1/quotes/${rev.id}`, { valid_until: '2026-03-15' });
+  const a = await ok('POST', `/api/v1/quotes/${rev.id}/accept`);
+  assert.ok(a.order_id > 0, 'valid through its last day');
+});
