@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_pkgs=(build-essential cmake pkg-config
-  libmicrohttpd-dev libsqlite3-dev libjansson-dev libsodium-dev
+  libmicrohttpd-dev libsqlite3-dev libxxhash-dev libjansson-dev libsodium-dev
   libcmocka-dev sqlite3 nodejs npm
   clang libclang-rt-14-dev
   libpq-dev postgresql postgresql-contrib pgbouncer haproxy
