@@ -20,30 +20,75 @@ struct lr_ctx {
 };
 
 /* acc[0] = the sum of the losses, acc[1..q] the gradient, then the upper
- * triangle of the Hessian, row by row (q = p + 1 parameters). */
-static void lr_rows(void *pc, size_t lo, size_t hi, double *acc)
+ * triangle of the Hessian, row by row (q = p + 1 parameters). Inlined with q
+ * a constant for the usual sizes, so that the loops unroll and the sums stay
+ * in registers; accumulated in a local array rather than through acc, which
+ * the compiler must assume may alias the data. */
+static inline __attribute__((always_inline)) void lr_rows_q(const struct lr_ctx *c, size_t lo, size_t hi,
+							     double *acc, const int q)
 {
-	const struct lr_ctx *c = pc;
-	int p = c->p, q = p + 1;
-	double z[KH_LOGREG_MAXP + 1];
+	const int p = q - 1, m = 1 + q + q * (q + 1) / 2;
+	const double *Z = c->Z;
+	const uint8_t *y = c->y;
+	double z[KH_LOGREG_MAXP + 1], b[KH_LOGREG_MAXP + 1], a[1 + (KH_LOGREG_MAXP + 1) * (KH_LOGREG_MAXP + 4) / 2];
+	for (int j = 0; j < q; j++)
+		b[j] = c->beta[j];
+	for (int j = 0; j < m; j++)
+		a[j] = 0;
 	z[0] = 1;
+	/* The loss of a row is max(eta, 0) + log(1 + e) - y eta with
+	 * e = exp(-|eta|). Its logarithms are summed as the logarithm of a
+	 * product over blocks of rows: each factor is in (1, 2], so 256 of them
+	 * stay far from overflow, the rounding is that of 256 multiplications
+	 * (about 3e-14 relative, i.e. 1e-16 a row, as log1p per row), and the
+	 * fit needs one logarithm per 256 rows instead of one per row (log1p
+	 * was a third of its time). */
+	double prod = 1, logs = 0;
+	int in_block = 0;
 	for (size_t i = lo; i < hi; i++) {
-		double eta = c->beta[0];
+		double eta = b[0];
+#pragma GCC unroll 8
 		for (int j = 0; j < p; j++) {
-			z[j + 1] = c->Z[i * p + j];
-			eta += c->beta[j + 1] * z[j + 1];
+			z[j + 1] = Z[i * p + j];
+			eta += b[j + 1] * z[j + 1];
 		}
 		/* One exponential gives the loss, the probability and the weight. */
-		double e = exp(-fabs(eta)), pr = eta >= 0 ? 1 / (1 + e) : e / (1 + e);
-		acc[0] += (eta > 0 ? eta : 0) + log1p(e) - c->y[i] * eta;
-		double r = pr - c->y[i], w = pr * (1 - pr);
-		double *g = acc + 1, *h = acc + 1 + q;
+		double e = exp(-fabs(eta)), ope = 1 + e, pr = (eta >= 0 ? 1 : e) / ope;
+		a[0] += (eta > 0 ? eta : 0) - y[i] * eta;
+		prod *= ope;
+		if (++in_block == 256) {
+			logs += log(prod);
+			prod = 1;
+			in_block = 0;
+		}
+		double r = pr - y[i], w = pr * (1 - pr);
+		double *g = a + 1, *h = a + 1 + q;
+#pragma GCC unroll 8
 		for (int j = 0; j < q; j++) {
 			g[j] += r * z[j];
 			double wz = w * z[j];
+#pragma GCC unroll 8
 			for (int k = j; k < q; k++)
 				*h++ += wz * z[k];
 		}
+	}
+	a[0] += logs + log(prod);
+	for (int j = 0; j < m; j++)
+		acc[j] += a[j];
+}
+
+static void lr_rows(void *pc, size_t lo, size_t hi, double *acc)
+{
+	const struct lr_ctx *c = pc;
+	switch (c->p + 1) {
+	case 2: lr_rows_q(c, lo, hi, acc, 2); break;
+	case 3: lr_rows_q(c, lo, hi, acc, 3); break;
+	case 4: lr_rows_q(c, lo, hi, acc, 4); break;
+	case 5: lr_rows_q(c, lo, hi, acc, 5); break;
+	case 6: lr_rows_q(c, lo, hi, acc, 6); break;
+	case 7: lr_rows_q(c, lo, hi, acc, 7); break;
+	case 8: lr_rows_q(c, lo, hi, acc, 8); break;
+	default: lr_rows_q(c, lo, hi, acc, c->p + 1); break;
 	}
 }
 
@@ -71,7 +116,7 @@ static double lr_eval(struct lr_ctx *c, size_t n, double lambda, const double *b
 /* Newton's method with step halving from beta (updated in place) on n rows
  * of standardised features Z. Leaves the penalised Hessian at the optimum
  * in h and the unpenalised loss in *loss; returns the iterations. */
-static int newton(const double *Z, const uint8_t *y, size_t n, int p, double lambda,
+static int newton(const double *Z, const uint8_t *y, size_t n, int p, double lambda, double tol,
 		  double *beta, double *h, double *loss, int *converged)
 {
 	int q = p + 1, it;
@@ -82,15 +127,26 @@ static int newton(const double *Z, const uint8_t *y, size_t n, int p, double lam
 	double f = lr_eval(&c, n, lambda, beta, acc, g, h);
 	*loss = acc[0];
 	*converged = 0;
+	double gprev = 0;
+	int full_step = 0; /* the last step was Newton's own, not shortened */
 	for (it = 0; it < 100; it++) {
 		double gmax = 0;
 		for (int j = 0; j < q; j++)
 			gmax = fmax(gmax, fabs(g[j]));
 		/* Converged when the gradient is negligible per row. */
-		if (gmax < 1e-10 * (double)n) {
+		if (gmax < tol * (double)n) {
 			*converged = 1;
 			break;
 		}
+		/* Newton's gradient shrinks quadratically near the optimum: g' =
+		 * C g^2. With C measured on the last two steps, a step whose
+		 * result is predicted a thousand times inside the tolerance is
+		 * taken without a pass to confirm it (a quarter of the fit on a
+		 * million rows). The Hessian and loss kept are those of the point
+		 * before the step, a relative 1e-9 or so away. */
+		double gn_pred = gprev > 0 ? gmax / (gprev * gprev) * gmax * gmax : INFINITY;
+		int last = it >= 2 && full_step && gn_pred < 1e-3 * tol * (double)n;
+		gprev = gmax;
 		memcpy(step, g, sizeof(double) * q);
 		memcpy(hn, h, sizeof(double) * q * q);
 		if (kh_chol(hn, q) != KH_OK) {
@@ -103,6 +159,13 @@ static int newton(const double *Z, const uint8_t *y, size_t n, int p, double lam
 			kh_chol(hn, q);
 		}
 		kh_chol_solve(hn, q, step);
+		if (last) {
+			for (int j = 0; j < q; j++)
+				beta[j] -= step[j];
+			*converged = 1;
+			it++;
+			break;
+		}
 		/* The Newton decrement g' H^-1 g is twice the decrease that the
 		 * quadratic model promises; when even that is below the rounding
 		 * of f, nothing is left to gain (Boyd & Vandenberghe 9.5.1). */
@@ -133,8 +196,47 @@ static int newton(const double *Z, const uint8_t *y, size_t n, int p, double lam
 		memcpy(h, hn, sizeof(double) * q * q);
 		f = fn;
 		*loss = acc[0];
+		full_step = t == 1;
 	}
 	return it;
+}
+
+struct std_ctx {
+	const double *X;
+	double *Z;
+	const double *mean;
+	double inv_sd[KH_LOGREG_MAXP];
+	int p;
+};
+
+static void standardise(void *pc, size_t lo, size_t hi, double *unused)
+{
+	(void)unused;
+	const struct std_ctx *c = pc;
+	int p = c->p;
+	for (size_t i = lo; i < hi; i++)
+		for (int j = 0; j < p; j++)
+			c->Z[i * p + j] = (c->X[i * p + j] - c->mean[j]) * c->inv_sd[j];
+}
+
+static void col_sums(void *pc, size_t lo, size_t hi, double *acc)
+{
+	const struct std_ctx *c = pc;
+	int p = c->p;
+	for (size_t i = lo; i < hi; i++)
+		for (int j = 0; j < p; j++)
+			acc[j] += c->X[i * p + j];
+}
+
+static void col_squares(void *pc, size_t lo, size_t hi, double *acc)
+{
+	const struct std_ctx *c = pc;
+	int p = c->p;
+	for (size_t i = lo; i < hi; i++)
+		for (int j = 0; j < p; j++) {
+			double d = c->X[i * p + j] - c->mean[j];
+			acc[j] += d * d;
+		}
 }
 
 enum kh_err kh_logreg_fit(struct kh_logreg *m, const double *X, const uint8_t *y, size_t n, int p,
@@ -151,32 +253,30 @@ enum kh_err kh_logreg_fit(struct kh_logreg *m, const double *X, const uint8_t *y
 		pos += y[i] != 0;
 	if (lambda == 0 && (pos == 0 || pos == n))
 		return KH_EINVAL;
-	/* Column means and standard deviations (two passes, for accuracy). */
-	for (size_t i = 0; i < n; i++)
-		for (int j = 0; j < p; j++) {
-			if (!isfinite(X[i * p + j]))
-				return KH_EINVAL;
-			m->mean[j] += X[i * p + j];
-		}
-	for (int j = 0; j < p; j++)
-		m->mean[j] /= n;
-	for (size_t i = 0; i < n; i++)
-		for (int j = 0; j < p; j++) {
-			double d = X[i * p + j] - m->mean[j];
-			m->sd[j] += d * d;
-		}
+	/* Column means and standard deviations (two passes, for accuracy; each
+	 * on both threads). A value that is not finite makes a sum not finite. */
+	struct std_ctx sc = {X, NULL, m->mean, {0}, p};
+	double sums[KH_LOGREG_MAXP];
+	kh_par_sum(col_sums, &sc, n, sums, p);
+	for (int j = 0; j < p; j++) {
+		if (!isfinite(sums[j]))
+			return KH_EINVAL;
+		m->mean[j] = sums[j] / n;
+	}
+	kh_par_sum(col_squares, &sc, n, m->sd, p);
 	for (int j = 0; j < p; j++) {
 		m->sd[j] = sqrt(m->sd[j] / n);
 		if (!(m->sd[j] > 0))
 			m->sd[j] = 1;
 	}
-	/* Standardise once rather than in every pass. */
+	/* Standardise once rather than in every pass, on both threads. */
 	double *Z = malloc(n * p * sizeof(double));
 	if (!Z)
 		return KH_ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		for (int j = 0; j < p; j++)
-			Z[i * p + j] = (X[i * p + j] - m->mean[j]) / m->sd[j];
+	sc.Z = Z;
+	for (int j = 0; j < p; j++)
+		sc.inv_sd[j] = 1 / m->sd[j];
+	kh_par_for(standardise, &sc, n);
 	/* Start at the intercept of the base rate, all slopes 0. */
 	double beta[KH_LOGREG_MAXP + 1] = {0};
 	double h[KH_OPTIM_MAXN * KH_OPTIM_MAXN], loss;
@@ -192,16 +292,19 @@ enum kh_err kh_logreg_fit(struct kh_logreg *m, const double *X, const uint8_t *y
 		uint8_t *ys = malloc(ns);
 		if (Zs && ys) {
 			for (size_t i = 0, j = 0; i < n; i += k, j++) {
-				memcpy(Zs + j * p, Z + i * p, p * sizeof(double));
+				for (int c = 0; c < p; c++)
+					Zs[j * p + c] = Z[i * p + c];
 				ys[j] = y[i];
 			}
 			int conv;
-			it += newton(Zs, ys, ns, p, lambda * ns / n, beta, h, &loss, &conv);
+			/* The sample's optimum is within about 1/sqrt(ns) of the
+			 * full one, so it need not be found to the last digit. */
+			it += newton(Zs, ys, ns, p, lambda * ns / n, 1e-6, beta, h, &loss, &conv);
 		}
 		free(Zs);
 		free(ys);
 	}
-	it += newton(Z, y, n, p, lambda, beta, h, &loss, &m->converged);
+	it += newton(Z, y, n, p, lambda, 1e-10, beta, h, &loss, &m->converged);
 	m->iterations = it;
 	m->loglik = -loss;
 	/* Standard errors from the inverse of the penalised Hessian. */
