@@ -139,6 +139,24 @@ test('a campaign’s results page: figures, charts, and a target list from a sav
   await page.locator('form.add-members button').click();
   await page.locator('.toast', { hasText: '新增 1 个' }).waitFor();
   await page.locator('.kpi[data-kpi="成员"] .kpi-value', { hasText: '1' }).waitFor();
+  // A list page's address pasted whole: its records and filters.
+  await api('POST', '/leads', { name: 'E2E 展会线索', source: 'trade_show', city: 'E2E城' });
+  await page.locator('#am-filter').fill(`${s.url('/leads')}?f.city=${encodeURIComponent('E2E城')}&sort=-score`);
+  await page.locator('form.add-members button').click();
+  await page.locator('.kpi[data-kpi="成员"] .kpi-value', { hasText: '2' }).waitFor();
+  assert.equal(await page.locator('#am-entity').inputValue(), 'leads');
+  // A cost in dollars needs its rate; then it counts in yuan.
+  await page.locator('#cc-description').fill('LinkedIn 广告');
+  await page.locator('#cc-amount').fill('100');
+  await page.locator('#cc-currency').fill('USD');
+  await page.locator('form.add-cost button').click();
+  await page.locator('#cc-err-exchange_rate').waitFor();
+  await page.locator('#cc-rate').fill('7.2');
+  await page.locator('form.add-cost button').click();
+  await page.locator('.cost-lines tr[data-cost]', { hasText: '¥720.00' }).waitFor();
+  await page.locator('.kpi[data-kpi="成本"] .kpi-value', { hasText: '¥720.00' }).waitFor();
+  const costs = await api('GET', `/campaigns/${c.id}/campaign_costs`);
+  assert.deepEqual(costs.data.map((x) => [x.amount, x.currency, x.exchange_rate, x.amount_converted]), [[10000, 'USD', '7.2', 72000]]);
   await shot(page, 'sales-campaign');
 });
 

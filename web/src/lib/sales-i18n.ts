@@ -156,6 +156,16 @@ export const salesEn = {
   s_actual_cost: 'Actual cost',
   s_over_budget: 'over budget',
   s_no_campaigns: 'No campaigns match these filters.',
+  s_cost_lines: 'Cost lines',
+  s_no_cost_lines: 'No cost lines yet: the campaign\'s actual cost field counts instead.',
+  s_description: 'Description',
+  s_category: 'Category',
+  s_date: 'Date',
+  s_rate: 'Rate',
+  s_in_campaign_currency: 'In the campaign\'s currency',
+  s_currency: 'Currency',
+  s_rate_help: '{to} per {from}',
+  s_add_cost: 'Add cost',
 };
 
 export type SalesKey = keyof typeof salesEn;
@@ -314,6 +324,16 @@ export const salesZh: Record<SalesKey, string> = {
   s_actual_cost: '实际成本',
   s_over_budget: '超预算',
   s_no_campaigns: '没有符合条件的活动。',
+  s_cost_lines: '费用明细',
+  s_no_cost_lines: '还没有费用明细:以活动的实际成本字段计算。',
+  s_description: '说明',
+  s_category: '类别',
+  s_date: '日期',
+  s_rate: '汇率',
+  s_in_campaign_currency: '折算为活动币种',
+  s_currency: '币种',
+  s_rate_help: '1 {from} = ? {to}',
+  s_add_cost: '添加费用',
 };
 
 /** Chinese names of the sales module's enum values (and a few of its words). */

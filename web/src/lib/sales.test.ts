@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conditionsToRows, filterFromListQuery, forecastSeries, leadQuery, quoteLine, rowsToConditions } from './sales';
+import { conditionsToRows, filterFromListQuery, forecastSeries, leadQuery, quoteLine, rowsToConditions, targetFromListAddress } from './sales';
 import { salesEn, salesZh } from './sales-i18n';
 
 describe('quote lines', () => {
@@ -54,5 +54,15 @@ describe('the lead desk', () => {
     expect(leadQuery({ status: 'open', source: '', owner: '' })).toEqual({ sort: '-score', limit: 100, count: 1, 'status[in]': 'new,contacted,qualified' });
     expect(leadQuery({ status: '', source: 'web', owner: 'none' })).toEqual({ sort: '-score', limit: 100, count: 1, source: 'web', 'owner_id[null]': true });
     expect(leadQuery({ status: 'unqualified', source: '', owner: '7' })).toEqual({ sort: '-score', limit: 100, count: 1, status: 'unqualified', owner_id: '7' });
+  });
+});
+
+describe('target lists from a list page', () => {
+  it('take the entity and filters from a pasted address, or the filters alone', () => {
+    expect(targetFromListAddress('http://127.0.0.1:8080/leads?f.source=web&sort=-score')).toEqual({ entity: 'leads', filter: 'source=web' });
+    expect(targetFromListAddress('/contacts?f.city=%E4%B8%8A%E6%B5%B7')).toEqual({ entity: 'contacts', filter: 'city=%E4%B8%8A%E6%B5%B7' });
+    expect(targetFromListAddress('/accounts')).toEqual({ entity: 'accounts', filter: '' });
+    expect(targetFromListAddress('f.city=上海')).toEqual({ entity: null, filter: 'city=%E4%B8%8A%E6%B5%B7' });
+    expect(targetFromListAddress('/users?f.role=admin')).toEqual({ entity: null, filter: '' });
   });
 });

@@ -47,6 +47,13 @@ export function rowsToConditions(any: boolean, rows: CondRow[], numeric: (field:
   return any ? { any: list } : { all: list };
 }
 
+/** What a target list is made from when a list page's address is pasted (http://host/contacts?f.city=上海,
+ *  /leads?f.source=web, or only its query): the entity the address names, if any, and the filter. */
+export function targetFromListAddress(text: string): { entity: string | null; filter: string } {
+  const m = /^(?:[a-z]+:\/\/[^/]+)?\/(contacts|leads|accounts)\/?(?:\?(.*))?$/.exec(text.trim());
+  return m ? { entity: m[1], filter: filterFromListQuery(m[2] ?? '') } : { entity: null, filter: filterFromListQuery(text.trim()) };
+}
+
 /** A list page's URL query (f.city=上海&sort=...) as the filter a target list takes (city=上海). */
 export function filterFromListQuery(search: string): string {
   const p = new URLSearchParams(search.startsWith('?') ? search.slice(1) : search);

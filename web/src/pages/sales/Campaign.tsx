@@ -1,11 +1,13 @@
 // One campaign's results (members by status, rates, cost against attributed
-// revenue and margin, ROI) with charts, and its work: add a target list,
-// send an e-mail, call down the telemarketing list.
+// revenue and margin, ROI) with charts, and its work: record cost lines (in
+// another currency with its rate), add a target list, send an e-mail, call
+// down the telemarketing list.
 import { useEffect, useState } from 'preact/hooks';
 import { api, type ListPage, type Rec } from '../../lib/api';
-import { locale } from '../../lib/i18n';
-import { formatMoney, formatNumber } from '../../lib/format';
-import { filterFromListQuery } from '../../lib/sales';
+import { entityLabel, enumLabel, locale } from '../../lib/i18n';
+import { entities } from '../../lib/session';
+import { formatDate, formatMoney, formatNumber, parseMoney } from '../../lib/format';
+import { targetFromListAddress } from '../../lib/sales';
 import { senum, st } from '../../lib/sales-i18n';
 import { ErrorBox, Link, Loading, errorText, toast } from '../../components/ui';
 import { Chart, type ChartOption } from '../../components/Chart';
@@ -80,6 +82,7 @@ export function CampaignPage({ id }: { id: number }) {
         <AddMembers id={id} onDone={load} />
         <SendMail id={id} templates={templates} onDone={load} />
       </div>
+      <CostLines campaign={c} onDone={load} />
       <CallList list={calls} onDone={load} />
     </section>
   );
@@ -94,7 +97,10 @@ function AddMembers({ id, onDone }: { id: number; onDone: () => void }) {
     e.preventDefault();
     setBusy(true);
     try {
-      const body = segment ? { segment, by: entity === 'contacts' ? 'contacts' : 'accounts' } : { entity, filter: filterFromListQuery(filter) };
+      // A pasted list address names its records itself.
+      const target = targetFromListAddress(filter);
+      if (target.entity) setEntity(target.entity);
+      const body = segment ? { segment, by: entity === 'contacts' ? 'contacts' : 'accounts' } : { entity: target.entity ?? entity, filter: target.filter };
       const res = await api.post(`/campaigns/${id}/members`, body);
       toast(st('s_added', res));
       onDone();
@@ -109,7 +115,7 @@ function AddMembers({ id, onDone }: { id: number; onDone: () => void }) {
       <h2 class="card-title">{st('s_add_members')}</h2>
       <label class="field">{st('s_entity')}
         <select id="am-entity" value={entity} onChange={(e) => setEntity((e.target as HTMLSelectElement).value)}>
-          {['contacts', 'leads', 'accounts'].map((x) => <option key={x} value={x}>{x}</option>)}
+          {['contacts', 'leads', 'accounts'].map((x) => { const e = entities.value.get(x); return <option key={x} value={x}>{e ? entityLabel(e) : x}</option>; })}
         </select>
       </label>
       <label class="field">{st('s_filter')}
@@ -187,6 +193,73 @@ function CallList({ list, onDone }: { list: any; onDone: () => void }) {
         </table>
       )}
       {list.skipped_no_consent > 0 && <p class="muted">{st('s_skipped_consent', { n: list.skipped_no_consent })}</p>}
+    </section>
+  );
+}
+
+const COST_CATEGORIES = ['media', 'agency', 'event', 'print', 'staff', 'tools', 'other'];
+
+/** The campaign's cost lines, and a form for another; a cost in another currency needs its rate. */
+function CostLines({ campaign, onDone }: { campaign: Rec; onDone: () => void }) {
+  const [lines, setLines] = useState<Rec[] | null>(null);
+  const [row, setRow] = useState({ description: '', category: 'media', amount: '', currency: campaign.currency ?? 'CNY', rate: '', date: '' });
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const l = locale.value;
+  const load = () => api.get<ListPage>(`/campaigns/${campaign.id}/campaign_costs`, { limit: 500 }).then((p) => setLines(p.data), (e) => toast(errorText(e), 'error'));
+  useEffect(() => { load(); }, [campaign.id]);
+  const other = row.currency !== campaign.currency;
+  async function add(e: Event) {
+    e.preventDefault();
+    const body: Record<string, unknown> = { campaign_id: campaign.id, description: row.description, category: row.category, currency: row.currency, amount: parseMoney(row.amount, row.currency) };
+    if (other && row.rate) body.exchange_rate = row.rate;
+    if (row.date) body.cost_date = row.date;
+    try {
+      await api.post('/campaign_costs', body);
+      setErrors({});
+      setRow({ ...row, description: '', amount: '', rate: '' });
+      toast(st('s_saved'));
+      load();
+      onDone();
+    } catch (err: any) {
+      setErrors(err?.fields ?? {});
+      toast(errorText(err), 'error', 8000);
+    }
+  }
+  const set = (k: keyof typeof row) => (e: Event) => setRow({ ...row, [k]: (e.target as HTMLInputElement).value });
+  const fieldError = (k: string) => errors[k] && <span class="field-error" id={`cc-err-${k}`}>{errors[k]}</span>;
+  return (
+    <section class="card cost-lines" aria-labelledby="cc-title">
+      <h2 class="card-title" id="cc-title">{st('s_cost_lines')}</h2>
+      {lines && lines.length > 0 && (
+        <div class="table-wrap">
+          <table class="table">
+            <thead><tr><th>{st('s_description')}</th><th>{st('s_category')}</th><th>{st('s_date')}</th><th class="num">{st('s_amount')}</th><th class="num">{st('s_rate')}</th><th class="num">{st('s_in_campaign_currency')}</th></tr></thead>
+            <tbody>
+              {lines.map((x) => (
+                <tr key={x.id} data-cost={x.id}>
+                  <td>{x.description}</td><td>{enumLabel('campaign_costs', 'category', x.category)}</td><td>{formatDate(x.cost_date, l)}</td>
+                  <td class="num">{formatMoney(x.amount, x.currency, l)}</td><td class="num">{x.exchange_rate ?? ''}</td>
+                  <td class="num">{formatMoney(x.amount_converted ?? x.amount, campaign.currency, l)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {lines && lines.length === 0 && <p class="muted">{st('s_no_cost_lines')}</p>}
+      <form class="form form-grid add-cost" onSubmit={add}>
+        <label class="field">{st('s_description')}<input id="cc-description" required value={row.description} onInput={set('description')} />{fieldError('description')}</label>
+        <label class="field">{st('s_category')}
+          <select id="cc-category" value={row.category} onChange={set('category')}>
+            {COST_CATEGORIES.map((x) => <option key={x} value={x}>{enumLabel('campaign_costs', 'category', x)}</option>)}
+          </select>
+        </label>
+        <label class="field">{st('s_amount')}<input id="cc-amount" required inputMode="decimal" value={row.amount} onInput={set('amount')} />{fieldError('amount')}</label>
+        <label class="field">{st('s_currency')}<input id="cc-currency" size={4} maxLength={3} value={row.currency} onInput={(e) => setRow({ ...row, currency: (e.target as HTMLInputElement).value.toUpperCase() })} />{fieldError('currency')}</label>
+        {other && <label class="field">{st('s_rate_help', { to: campaign.currency, from: row.currency })}<input id="cc-rate" inputMode="decimal" value={row.rate} onInput={set('rate')} />{fieldError('exchange_rate')}</label>}
+        <label class="field">{st('s_date')}<input id="cc-date" type="date" value={row.date} onInput={set('date')} /></label>
+        <button class="btn btn-primary">{st('s_add_cost')}</button>
+      </form>
     </section>
   );
 }
