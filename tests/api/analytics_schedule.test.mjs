@@ -38,7 +38,7 @@ async function until(what, f) {
 }
 /** Waits until the scheduling consumer has seen every change so far. */
 const consumed = () => until('the outbox to be consumed', () => sql(
-  "SELECT (SELECT last_id FROM kh_consumer_offsets WHERE name = 'analytics.schedule') >= (SELECT COALESCE(MAX(id), 0) FROM kh_outbox)") === '1');
+  "SELECT CASE WHEN (SELECT last_id FROM kh_consumer_offsets WHERE name = 'analytics.schedule') >= (SELECT COALESCE(MAX(id), 0) FROM kh_outbox) THEN 1 ELSE 0 END") === '1');
 /** An order of `n` yuan on `date` for contact `id`. */
 async function buy(id, date, n) {
   const o = await ok(api('POST', '/api/v1/orders', { contact_id: id, order_date: date, status: 'completed' }), 201);
