@@ -129,7 +129,7 @@ backend servers
     const [la] = await leaderNow();
     const leader = la ? 'a' : 'b';
     const other = la ? 'b' : 'a';
-    assert.equal(psql(db, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 2 AND granted"), '1', 'one server holds the worker lock');
+    assert.equal(psql(db, "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE d.datname = current_database() AND locktype = 'advisory' AND objid = 2 AND objsubid = 1 AND granted"), '1', 'one server holds the worker lock');
 
     // A screen pop made on one server reaches the agent's browser on the other,
     // both ways, announced by a notification.

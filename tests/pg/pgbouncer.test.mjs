@@ -86,8 +86,8 @@ logfile = ${join(dir, 'pgbouncer.log')}
     assert.equal(ev.data.entity, 'contacts');
     s.close();
     const psql = (q) => execFileSync('/usr/lib/postgresql/15/bin/psql', ['-X', '-A', '-t', '-d', db, '-c', q]).toString().trim();
-    assert.equal(psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 2 AND objsubid = 1"), '0', 'no session lock');
-    assert.equal(psql("SELECT count(*) FROM pg_stat_activity WHERE query ILIKE 'LISTEN%'"), '0', 'no LISTEN');
+    assert.equal(psql("SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE d.datname = current_database() AND locktype = 'advisory' AND objid = 2 AND objsubid = 1"), '0', 'no session lock');
+    assert.equal(psql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'"), '0', 'no LISTEN');
     assert.match((await srv.call('GET', '/metrics', { token })).body, /^kehu_event_notifications_total 0$/m);
     assert.doesNotMatch(srv.stderr, /prepared statement|does not exist|ERROR/);
   } finally {
