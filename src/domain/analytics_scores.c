@@ -406,5 +406,5 @@ static enum kh_err schedule(struct kh_ctx *ctx, const struct kh_change *c)
 static const struct kh_job_kind refresh_kind = {"analytics.refresh", refresh_job, 3, 1};
 static const struct kh_outbox_consumer schedule_consumer = {"analytics.schedule", schedule};
 
-const struct kh_job_kind *const kh_analytics_jobs[] = {&refresh_kind, NULL};
+const struct kh_job_kind *const kh_analytics_jobs[] = {&refresh_kind, &kh_surveys_mail_kind, NULL};
 const struct kh_outbox_consumer *const kh_analytics_consumers[] = {&schedule_consumer, &kh_survey_trigger, NULL};

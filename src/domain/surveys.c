@@ -170,6 +170,12 @@ enum kh_err kh_invitation_before_write(struct kh_write *w)
 	kh_write_set(w, "status", KH_VTEXT(immediate ? "sent" : "pending"));
 	if (immediate)
 		kh_write_set(w, "sent_at", KH_VTEXT(w->now_text));
+	/* E-mail goes out from a job, after this transaction commits. */
+	if (is(ch, "email")) {
+		enum kh_err err = kh_surveys_mail_queue(ctx->db, 0);
+		if (err)
+			return err;
+	}
 	if (kh_write_get(w, "expires_at")->t == KH_V_NULL) {
 		char *t = kh_arena_alloc(ctx->arena, KH_TIME_LEN);
 		if (!t)

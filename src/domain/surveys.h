@@ -68,4 +68,9 @@ enum kh_err kh_survey_loyalty(struct kh_ctx *ctx, int64_t survey_id, const char 
  * case resolved (listed with the analytics module's consumers). */
 extern const struct kh_outbox_consumer kh_survey_trigger;
 
+/* E-mail invitations (surveys_mail.c): the job that mails pending ones their
+ * link, and queueing it to run in delay_seconds (at most one a minute). */
+extern const struct kh_job_kind kh_surveys_mail_kind;
+enum kh_err kh_surveys_mail_queue(struct kh_db *db, int delay_seconds);
+
 #endif

@@ -19,7 +19,7 @@ static const char *const survey_statuses[] = {"draft", "active", "closed", 0};
 static const char *const survey_triggers[] = {"manual", "order_delivered", "case_resolved", 0};
 static const char *const question_types[] = {"scale", "nps", "single", "multiple", "text", 0};
 static const char *const channels[] = {"email", "sms", "wechat", "portal", "link", 0};
-static const char *const invitation_statuses[] = {"pending", "sent", "opened", "answered", "expired", 0};
+static const char *const invitation_statuses[] = {"pending", "sent", "opened", "answered", "expired", "failed", 0};
 
 static const struct kh_field survey_fields[] = {
 	STR("name", 200, KH_F_REQUIRED | KH_F_INDEXED | KH_F_TITLE, "Name", "问卷名称"),
@@ -69,6 +69,8 @@ static const struct kh_field invitation_fields[] = {
 	{.name = "trigger_id", .type = KH_T_INT, .min = 1, .max = INT64_MAX, .flags = KH_F_READONLY | KH_F_INDEXED,
 	 .label_en = "Sent after record", .label_zh = "触发记录"},
 	STR("segment", 60, 0, "Segment", "细分"),
+	/* Why an e-mail invitation failed, or why its last try did not get through. */
+	STR("delivery_error", 300, KH_F_READONLY, "Delivery error", "发送失败原因"),
 	END};
 
 static const struct kh_field response_fields[] = {

@@ -221,6 +221,7 @@ static const struct label labels[] = {
 	{"survey_invitations.status.opened", NULL, "已打开"},
 	{"survey_invitations.status.answered", NULL, "已回答"},
 	{"survey_invitations.status.expired", NULL, "已过期"},
+	{"survey_invitations.status.failed", NULL, "发送失败"},
 	{"shares.access.read", NULL, "查看"},
 	{"shares.access.edit", NULL, "编辑"},
 	{"consents.channel.mail", "Post", "信件"},
