@@ -86,6 +86,16 @@ test('a rule made in the editor runs, and its runs show; bad JSON is said at the
   await page.locator('#rule-actions').fill('{ "create_task": ');
   await page.locator('#rule-save').click();
   await page.locator('#err-actions').waitFor();
+  // An action's skeleton is added to what is there, never over text that is not JSON.
+  await page.locator('#rule-add-action').click();
+  assert.equal(await page.locator('#rule-actions').inputValue(), '{ "create_task": ');
+  await page.locator('#rule-actions').fill('{"set": {"rating": "hot"}}');
+  await page.locator('#rule-action-kind').selectOption('create_task');
+  await page.locator('#rule-add-action').click();
+  assert.deepEqual(Object.keys(JSON.parse(await page.locator('#rule-actions').inputValue())), ['set', 'create_task']);
+  await page.locator('#rule-trigger').selectOption('no_activity');
+  assert.equal(await page.locator('#rule-params').getAttribute('placeholder'), '{"days": 14}', 'the settings a trigger takes');
+  await page.locator('#rule-trigger').selectOption('created');
   await page.locator('#rule-actions').fill('{"create_task": {"subject": "Call {{name}}", "due_days": 1}}');
   await page.locator('#rule-save').click();
   await page.waitForURL(/\/sales\/rules\/\d+$/);

@@ -166,6 +166,7 @@ export const salesEn = {
   s_currency: 'Currency',
   s_rate_help: '{to} per {from}',
   s_add_cost: 'Add cost',
+  s_add_action: 'Add action',
 };
 
 export type SalesKey = keyof typeof salesEn;
@@ -334,10 +335,12 @@ export const salesZh: Record<SalesKey, string> = {
   s_currency: '币种',
   s_rate_help: '1 {from} = ? {to}',
   s_add_cost: '添加费用',
+  s_add_action: '添加动作',
 };
 
 /** Chinese names of the sales module's enum values (and a few of its words). */
 export const SALES_ENUM_ZH: Record<string, string> = {
+  set: '修改字段', assign: '分配负责人', add_to_campaign: '加入市场活动', create_task: '创建任务', send_email: '发送邮件', webhook: '调用 Webhook',
   draft: '草稿', sent: '已发送', accepted: '已接受', rejected: '已拒绝', expired: '已过期', superseded: '已被取代',
   planned: '计划中', opened: '已打开', clicked: '已点击', responded: '已响应', converted: '已转化',
   unsubscribed: '已退订', bounced: '退信', skipped: '已跳过', failed: '失败', sending: '发送中',

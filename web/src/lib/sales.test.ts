@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conditionsToRows, filterFromListQuery, forecastSeries, leadQuery, quoteLine, rowsToConditions, targetFromListAddress } from './sales';
+import { addActionSkeleton, conditionsToRows, filterFromListQuery, forecastSeries, leadQuery, paramsHint, quoteLine, rowsToConditions, targetFromListAddress } from './sales';
 import { salesEn, salesZh } from './sales-i18n';
 
 describe('quote lines', () => {
@@ -64,5 +64,23 @@ describe('target lists from a list page', () => {
     expect(targetFromListAddress('/accounts')).toEqual({ entity: 'accounts', filter: '' });
     expect(targetFromListAddress('f.city=上海')).toEqual({ entity: null, filter: 'city=%E4%B8%8A%E6%B5%B7' });
     expect(targetFromListAddress('/users?f.role=admin')).toEqual({ entity: null, filter: '' });
+  });
+});
+
+describe('the rule editor', () => {
+  it('adds an action skeleton without losing what was typed', () => {
+    expect(JSON.parse(addActionSkeleton('', 'create_task'))).toEqual({ create_task: { subject: 'Follow up {{name}}', due_days: 1, assign_to: 'owner' } });
+    const both = JSON.parse(addActionSkeleton('{"set": {"rating": "cold"}}', 'webhook'));
+    expect(both.set).toEqual({ rating: 'cold' });
+    expect(Object.keys(both)).toEqual(['set', 'webhook']);
+    expect(JSON.parse(addActionSkeleton('{"set": {"rating": "cold"}}', 'set'))).toEqual({ set: { rating: 'cold' } });
+    expect(() => addActionSkeleton('{"set": ', 'webhook')).toThrow(SyntaxError);
+    expect(() => addActionSkeleton('[1]', 'webhook')).toThrow(SyntaxError);
+  });
+  it("hints each trigger's settings", () => {
+    expect(JSON.parse(paramsHint('no_activity'))).toEqual({ days: 14 });
+    expect(JSON.parse(paramsHint('date_reached')).field).toBe('expected_close_date');
+    expect(paramsHint('created')).toBe('');
+    expect(JSON.parse(paramsHint('created', 'assignment'))).toEqual({ reassign_after_days: 2 });
   });
 });

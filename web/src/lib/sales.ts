@@ -116,3 +116,34 @@ export function leadQuery(f: LeadFilter): Record<string, string | number | boole
   else if (f.owner) q.owner_id = f.owner;
   return q;
 }
+
+
+/** A starting point for each action a rule can take (domain/rules.h has the full forms). */
+export const ACTION_SKELETONS: Record<string, unknown> = {
+  create_task: { subject: 'Follow up {{name}}', due_days: 1, assign_to: 'owner' },
+  set: { rating: 'hot' },
+  assign: { team_id: 1, method: 'round_robin' },
+  add_to_campaign: { campaign_id: 1 },
+  send_email: { template_id: 1, to: 'record' },
+  webhook: { url: 'https://example.com/hook', secret: '' },
+};
+
+/** The actions' JSON text with one more action's skeleton (an action already there is kept as it is).
+ *  Throws a SyntaxError when the text is not JSON, so that nothing typed is lost. */
+export function addActionSkeleton(text: string, action: string): string {
+  const cur = text.trim() ? JSON.parse(text) : {};
+  if (typeof cur !== 'object' || cur === null || Array.isArray(cur)) throw new SyntaxError('the actions must be a JSON object');
+  if (!(action in cur)) cur[action] = ACTION_SKELETONS[action];
+  return JSON.stringify(cur, null, 2);
+}
+
+/** What a trigger's settings look like, as the placeholder of their field (on a change, only
+ *  assignment rules take settings: when to reassign an idle lead). */
+export function paramsHint(trigger: string, kind = 'automation'): string {
+  switch (trigger) {
+    case 'date_reached': return '{"field": "expected_close_date", "offset_days": -7}';
+    case 'no_activity': return '{"days": 14}';
+    case 'score_crossed': return '{"score": "churn_risk", "above": 0.7}';
+    default: return kind === 'assignment' ? '{"reassign_after_days": 2}' : '';
+  }
+}

@@ -7,7 +7,7 @@ import { entityLabel, fieldLabel, locale } from '../../lib/i18n';
 import { formatDateTime } from '../../lib/format';
 import { entities } from '../../lib/session';
 import { navigate } from '../../lib/router';
-import { OPS, conditionsToRows, rowsToConditions, type CondRow } from '../../lib/sales';
+import { ACTION_SKELETONS, addActionSkeleton, conditionsToRows, OPS, paramsHint, rowsToConditions, type CondRow } from '../../lib/sales';
 import { senum, st } from '../../lib/sales-i18n';
 import { ErrorBox, Link, Loading, errorText, toast } from '../../components/ui';
 
@@ -53,6 +53,7 @@ export function RulePage({ id }: { id: number | null }) {
   const [any, setAny] = useState(false);
   const [actions, setActions] = useState('{\n  "create_task": {"subject": "Follow up {{name}}", "due_days": 2, "assign_to": "owner"}\n}');
   const [params, setParams] = useState('');
+  const [actionKind, setActionKind] = useState('create_task');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [error, setError] = useState<unknown>(null);
   const l = locale.value;
@@ -154,8 +155,23 @@ export function RulePage({ id }: { id: number | null }) {
           <button type="button" class="btn btn-sm" id="rule-add-cond" onClick={() => setRows([...rows, { field: '', op: 'eq', value: '' }])}>{st('s_add_condition')}</button>
           {err('conditions')}
         </fieldset>
-        <label class="field">{st('s_params')}<input id="rule-params" value={params} placeholder='{"days": 14}' onInput={(e) => setParams((e.target as HTMLInputElement).value)} />{err('params')}</label>
+        <label class="field">{st('s_params')}<input id="rule-params" value={params} placeholder={paramsHint(r.trigger, r.kind)} onInput={(e) => setParams((e.target as HTMLInputElement).value)} />{err('params')}</label>
         {r.kind !== 'scoring' && <label class="field">{st('s_actions')}<textarea id="rule-actions" rows={6} value={actions} onInput={(e) => setActions((e.target as HTMLTextAreaElement).value)} />{err('actions')}</label>}
+        {r.kind !== 'scoring' && (
+          <div class="inline-actions rule-add-action">
+            <select id="rule-action-kind" aria-label={st('s_add_action')} value={actionKind} onChange={(e) => setActionKind((e.target as HTMLSelectElement).value)}>
+              {Object.keys(ACTION_SKELETONS).map((k) => <option key={k} value={k}>{senum(k)}</option>)}
+            </select>
+            <button type="button" class="btn btn-sm" id="rule-add-action" onClick={() => {
+              try {
+                setActions(addActionSkeleton(actions, actionKind));
+                setErrors({ ...errors, actions: '' });
+              } catch {
+                setErrors({ ...errors, actions: st('s_bad_json', { what: 'actions' }) });
+              }
+            }}>{st('s_add_action')}</button>
+          </div>
+        )}
         <button class="btn btn-primary" id="rule-save">{st('s_save')}</button>
       </form>
       {id && (
