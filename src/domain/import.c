@@ -1358,17 +1358,11 @@ static enum kh_err batch_commit(struct run *r)
 {
 	struct kh_db *db = r->db;
 	enum kh_err err = job_update(r, "running", NULL);
-	/* Search documents of the batch go into the index before it commits, so
-	 * a crash after the commit leaves no record unfindable. */
-	int flush = !r->o.dry_run;
-	int64_t t0 = kh_now();
-	if (!err && flush)
-		err = db->ops->bulk(db, 0);
-	r->flush_us += kh_now() - t0;
+	/* The batch's search documents are committed with it, staged by the store
+	 * (which indexes them all when the load ends, or at the next search after
+	 * a crash), so no committed record stays unfindable. */
 	if (!err)
 		err = kh_db_commit(db);
-	if (!err && flush)
-		err = db->ops->bulk(db, 1);
 	if (!err)
 		err = kh_db_begin(db, KH_TX_WRITE);
 	kh_arena_release(r->ctx->arena);
@@ -1490,7 +1484,7 @@ enum kh_err kh_import_run(struct kh_ctx *ctx, int64_t job, struct kh_src src, kh
 		if (!err && bulk_on)
 			err = db->ops->bulk(db, 0);
 		r.flush_us += kh_now() - t_fts;
-		kh_debug("import %lld: search index %.2f s (in batches)", (long long)job, (double)r.flush_us / 1e6);
+		kh_debug("import %lld: search index %.2f s", (long long)job, (double)r.flush_us / 1e6);
 		bulk_on = bulk_on && err;
 		if (!err) {
 			struct kh_val p = KH_VINT(job);

@@ -336,6 +336,7 @@ static const struct migration {
 	{9, "partial indexes for optional references; none on the outbox's processed_at", m9_indexes},
 	{400, "built-in roles", m400_roles},
 	{300, "import jobs, external ids, merges", m300_import},
+	{301, "a table for the search documents of bulk loads, indexed when the load ends", m4_search},
 	{200, "service: SLA clocks, knowledge-base index, surveys, mail, state", kh_service_migrate},
 	{500, "analytics: customer scores, refresh runs, results cache", kh_an_migrate},
 	{501, "analytics: scorecard targets", kh_scorecard_migrate},

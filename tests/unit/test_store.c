@@ -223,6 +223,84 @@ static void nested_queries_with_the_same_sql(void **state)
 	assert_int_equal(sum, 1 * 1 + 1 * 2 + 2 * 1 + 2 * 2);
 }
 
+static int found_by(struct kh_db *db, const char *q, int64_t doc)
+{
+	struct kh_rows *rows;
+	assert_int_equal(db->ops->search_flush(db), KH_OK);
+	assert_int_equal(db->ops->search(db, q, 10, &rows), KH_OK);
+	int found = 0, rc;
+	while ((rc = kh_rows_next(db, rows)) > 0)
+		found |= kh_rows_col(db, rows, 0).i == doc;
+	kh_rows_end(db, rows);
+	assert_int_equal(rc, 0);
+	return found;
+}
+
+/* A bulk load stages its new records' search documents in a table committed
+ * with each batch and indexes them when it ends; a search by another
+ * connection of the process leaves them staged meanwhile, and indexes what a
+ * load that failed (or crashed) left behind. */
+static void bulk_loads_stage_search_documents(void **state)
+{
+	struct fixture *f = *state;
+	const struct kh_entity *contacts = kh_entity_find("contacts");
+	struct kh_db *other;
+	char msg[256];
+	assert_int_equal(kh_db_open(f->path, 0, &other, msg, sizeof msg), KH_OK);
+	int64_t a, b, c;
+	assert_int_equal(f->db->ops->bulk(f->db, 1), KH_OK);
+	f->ctx.bulk = 1;
+	assert_int_equal(kh_db_begin(f->db, KH_TX_WRITE), KH_OK);
+	assert_int_equal(create(f, "contacts", "{\"name\":\"欧阳修\"}", &a), KH_OK);
+	assert_int_equal(kh_db_commit(f->db), KH_OK); /* one batch */
+	assert_int_equal(count(f, "SELECT count(*) FROM kh_search_bulk"), 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM kh_search_queue"), 0);
+	assert_false(found_by(other, "欧阳", kh_search_doc(contacts->code, a)));
+	assert_int_equal(count(f, "SELECT count(*) FROM kh_search_bulk"), 1);
+	assert_int_equal(kh_db_begin(f->db, KH_TX_WRITE), KH_OK);
+	assert_int_equal(create(f, "contacts", "{\"name\":\"司马光\"}", &b), KH_OK);
+	assert_int_equal(f->db->ops->bulk(f->db, 0), KH_OK); /* the load ends before its last commit */
+	assert_int_equal(kh_db_commit(f->db), KH_OK);
+	assert_int_equal(count(f, "SELECT count(*) FROM kh_search_bulk"), 0);
+	assert_true(found_by(other, "欧阳", kh_search_doc(contacts->code, a)));
+	assert_true(found_by(other, "司马光", kh_search_doc(contacts->code, b)));
+
+	/* A load that fails after a committed batch: the batch's documents stay
+	 * staged until the next search indexes them. */
+	assert_int_equal(f->db->ops->bulk(f->db, 1), KH_OK);
+	assert_int_equal(kh_db_begin(f->db, KH_TX_WRITE), KH_OK);
+	assert_int_equal(create(f, "contacts", "{\"name\":\"苏东坡\"}", &c), KH_OK);
+	assert_int_equal(kh_db_commit(f->db), KH_OK);
+	assert_int_equal(f->db->ops->bulk(f->db, 0), KH_OK); /* outside a transaction: settings only */
+	f->ctx.bulk = 0;
+	assert_int_equal(count(f, "SELECT count(*) FROM kh_search_bulk"), 1);
+	/* A later change of a staged record wins over its staged document. */
+	json_t *j = json_loads("{\"name\":\"苏轼\"}", 0, NULL);
+	assert_int_equal(kh_record_update(&f->ctx, contacts, c, j, -1), KH_OK);
+	json_decref(j);
+	assert_true(found_by(other, "苏轼", kh_search_doc(contacts->code, c)));
+	assert_false(found_by(other, "东坡", kh_search_doc(contacts->code, c)));
+	assert_int_equal(count(f, "SELECT count(*) FROM kh_search_bulk"), 0);
+
+	/* A big load's documents go in with merging deferred to one final merge;
+	 * the merge settings are FTS5's defaults again afterwards. */
+	assert_int_equal(f->db->ops->bulk(f->db, 1), KH_OK);
+	assert_int_equal(kh_db_begin(f->db, KH_TX_WRITE), KH_OK);
+	assert_int_equal(kh_db_exec(f->db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12000) "
+				       "INSERT INTO kh_search_bulk (doc, body) SELECT 1000000 + i, 'bulk' || i || ' 大批' FROM n",
+			 NULL, 0), KH_OK);
+	assert_int_equal(f->db->ops->bulk(f->db, 0), KH_OK);
+	assert_int_equal(kh_db_commit(f->db), KH_OK);
+	assert_int_equal(count(f, "SELECT count(*) FROM kh_search_bulk"), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM kh_search_content WHERE id > 1000000"), 12000);
+	assert_int_equal(count(f, "SELECT count(*) FROM kh_search_short_content WHERE id > 1000000"), 12000);
+	assert_true(found_by(other, "bulk11999", 1000000 + 11999));
+	assert_true(found_by(other, "大批", 1000000 + 12000));
+	assert_int_equal(count(f, "SELECT v FROM kh_search_config WHERE k = 'automerge'"), 4);
+	assert_int_equal(count(f, "SELECT v FROM kh_search_short_config WHERE k = 'crisismerge'"), 16);
+	kh_db_close(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +311,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(passwords_are_hashed, setup, teardown),
 		cmocka_unit_test_setup_teardown(search_finds_cjk_of_any_length, setup, teardown),
 		cmocka_unit_test_setup_teardown(nested_queries_with_the_same_sql, setup, teardown),
+		cmocka_unit_test_setup_teardown(bulk_loads_stage_search_documents, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
