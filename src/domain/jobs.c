@@ -78,7 +78,7 @@ static const struct kh_job_kind *find_kind(const char *name)
 
 /* After a new holder takes the lease, jobs left "running" by a server that died
  * are retried if their kind may repeat, else failed so nothing happens twice. */
-static void recover_interrupted(struct kh_db *db)
+void kh_jobs_recover(struct kh_db *db)
 {
 	struct kh_rows *rows;
 	if (kh_db_query(db, "SELECT id, kind FROM kh_jobs WHERE status = 'running'", NULL, 0, &rows))
@@ -126,7 +126,7 @@ int kh_jobs_run_due(struct kh_db *db, const char *holder, int max)
 {
 	static __thread char last_holder_recovered[128];
 	if (strcmp(last_holder_recovered, holder)) {
-		recover_interrupted(db);
+		kh_jobs_recover(db);
 		snprintf(last_holder_recovered, sizeof last_holder_recovered, "%s", holder);
 	}
 	int ran = 0;

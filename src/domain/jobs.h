@@ -63,6 +63,10 @@ int kh_lease_take(struct kh_db *db, const char *name, const char *holder, int se
  * known to be gone (those of a lock that the caller now holds itself). */
 int kh_lease_take_over(struct kh_db *db, const char *name, const char *holder, int seconds, const char *dead);
 
+/* Jobs left "running" by a server that no longer runs background work are
+ * retried if their kind may repeat, else failed. Call when this server has
+ * just become the one that runs it (nothing of its own is running then). */
+void kh_jobs_recover(struct kh_db *db);
 /* Runs due jobs (up to max); returns how many ran. */
 int kh_jobs_run_due(struct kh_db *db, const char *holder, int max);
 /* Feeds new outbox entries to every consumer (up to max each); returns how many. */

@@ -69,6 +69,10 @@ static void *loop(void *arg)
 			last_checkpoint = kh_now();
 		}
 		int leading = lead(s);
+		/* Taking over (again: another server may have led and died since
+		 * this one last did), so what was running is an orphan. */
+		if (leading && !s->leading)
+			kh_jobs_recover(s->db);
 		s->leading = leading;
 		if (leading) {
 			if (s->db->ops->search_flush)
