@@ -190,6 +190,19 @@ test('kill -9 in the middle of an import, then the same command resumes it: ever
     const partial = Number(sql(db, 'SELECT count(*) FROM contacts'));
     assert.ok(partial >= 900 && partial < 6000, `killed part way: ${partial} rows in`);
     assert.equal(sql(db, "SELECT status FROM kh_imports"), 'running');
+    // Every committed row's search document was committed with it (staged until
+    // the import ends): the next search indexes them, before any resume.
+    assert.equal(sql(db, 'SELECT count(*) FROM kh_search_bulk'), String(partial));
+    const srv = await startServer({ db });
+    try {
+      const token = await srv.login();
+      const r = await srv.call('GET', `/api/v1/search?q=${encodeURIComponent(`c${partial - 1}@x.cn`)}`, { token });
+      assert.equal(r.status, 200);
+      assert.deepEqual(r.body.data.map((h) => h.title), [`客户${partial - 1}`]);
+      assert.equal(sql(db, 'SELECT count(*) FROM kh_search_bulk'), '0');
+    } finally {
+      await srv.stop();
+    }
     const again = await kehu(args, { KEHU_IMPORT_BATCH: '300' });
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stderr, /resuming import 1/);
@@ -197,6 +210,8 @@ test('kill -9 in the middle of an import, then the same command resumes it: ever
     assert.equal(sql(db, "SELECT status, rows_done, created FROM kh_imports"), 'done|6000|6000');
     // Searchable, all of them, and the indexes are back.
     assert.equal(sql(db, "SELECT count(*) FROM kh_search WHERE kh_search MATCH '\"c5999@x\"'"), '1');
+    assert.equal(sql(db, 'SELECT count(*) FROM kh_search_content'), '6000', 'each row indexed once');
+    assert.equal(sql(db, 'SELECT count(*) FROM kh_search_bulk'), '0');
     assert.match(sql(db, "SELECT group_concat(name) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'contacts'"), /ix_contacts_email/);
   } finally {
     await rm(dir, { recursive: true, force: true });
