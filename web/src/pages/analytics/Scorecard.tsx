@@ -1,6 +1,10 @@
 // The balanced scorecard: four perspectives of KPIs against their targets,
 // each with its monthly trend, and the strategy map of what drives what.
+import { useState } from 'preact/hooks';
+import { api, ApiError } from '../../lib/api';
 import { locale } from '../../lib/i18n';
+import { user } from '../../lib/session';
+import { errorText, toast } from '../../components/ui';
 import { ta, type AKey } from '../../lib/analytics-i18n';
 import { statusColor } from '../../lib/analytics';
 import { AChart } from './AChart';
@@ -11,9 +15,64 @@ interface Card4 { id: string; label_en: string; label_zh: string; score: number 
 interface Score { as_of: string; months: string[]; perspectives: Card4[]; score: number | null; links: { from: string; to: string }[] }
 
 export function ScorecardPage() {
-  const s = useApi<Score>('/analytics/scorecard', { months: 12 });
+  const [version, setVersion] = useState(0);
+  const s = useApi<Score>('/analytics/scorecard', { months: 12 }, version);
   locale.value;
-  return <Loaded s={s}>{(d) => <Board d={d} />}</Loaded>;
+  return <Loaded s={s}>{(d) => <>
+    <Board d={d} />
+    {user.value?.role === 'admin' && <Targets key={version} d={d} onSaved={() => setVersion(version + 1)} />}
+  </>}</Loaded>;
+}
+
+/** Administrators set each KPI's target and threshold (the amber line);
+ *  only the changed ones are sent, and a refusal is shown at its KPI. */
+function Targets({ d, onSaved }: { d: Score; onSaved: () => void }) {
+  const zh = locale.value === 'zh-CN';
+  const kpis = d.perspectives.flatMap((p) => p.kpis);
+  const [edit, setEdit] = useState<Record<string, { target: string; threshold: string }>>(() =>
+    Object.fromEntries(kpis.map((k) => [k.id, { target: String(k.target ?? ''), threshold: String(k.threshold ?? '') }])));
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const set = (id: string, f: 'target' | 'threshold', v: string) => setEdit({ ...edit, [id]: { ...edit[id], [f]: v } });
+  async function save(e: Event) {
+    e.preventDefault();
+    const body: Record<string, { target: number; threshold: number }> = {};
+    for (const k of kpis) {
+      const x = edit[k.id];
+      if (Number(x.target) !== k.target || Number(x.threshold) !== k.threshold) body[k.id] = { target: Number(x.target), threshold: Number(x.threshold) };
+    }
+    if (!Object.keys(body).length) return;
+    try {
+      await api.put('/analytics/scorecard/targets', body);
+      setErrors({});
+      toast(ta('an_saved'));
+      onSaved();
+    } catch (err) {
+      if (err instanceof ApiError && Object.keys(err.fields ?? {}).length) setErrors(err.fields as Record<string, string>);
+      else toast(errorText(err), 'error');
+    }
+  }
+  return (
+    <Card title={ta('an_targets')} wide name="targets">
+      <form onSubmit={save}>
+        <table class="table table-compact" data-table="targets">
+          <thead><tr><th>KPI</th><th>{ta('an_target')}</th><th>{ta('an_threshold')}</th><th /></tr></thead>
+          <tbody>
+            {kpis.map((k) => (
+              <tr key={k.id} data-kpi={k.id}>
+                <td>{zh ? k.label_zh : k.label_en}{k.unit ? ` (${k.unit})` : ''}</td>
+                <td><input type="number" step="any" name={`${k.id}.target`} aria-label={`${zh ? k.label_zh : k.label_en} ${ta('an_target')}`}
+                  value={edit[k.id].target} onInput={(e) => set(k.id, 'target', (e.target as HTMLInputElement).value)} /></td>
+                <td><input type="number" step="any" name={`${k.id}.threshold`} aria-label={`${zh ? k.label_zh : k.label_en} ${ta('an_threshold')}`}
+                  value={edit[k.id].threshold} onInput={(e) => set(k.id, 'threshold', (e.target as HTMLInputElement).value)} /></td>
+                <td class="field-error" role={errors[k.id] ? 'alert' : undefined}>{errors[k.id] ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <button type="submit" class="btn btn-primary">{ta('an_save_targets')}</button>
+      </form>
+    </Card>
+  );
 }
 
 function fmt(k: Kpi, v: number | null) {

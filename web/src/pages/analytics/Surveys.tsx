@@ -169,13 +169,14 @@ function Questions({ survey, questions, onChange }: { survey: Rec; questions: Re
 
 function Send({ survey, onChange }: { survey: Rec; onChange: () => void }) {
   const [segment, setSegment] = useState('all');
+  const [channel, setChannel] = useState('link');
   const [busy, setBusy] = useState(false);
   if (survey.status !== 'active') return <p class="muted">{enumLabel('surveys', 'status', survey.status)}</p>;
   async function send(e: Event) {
     e.preventDefault();
     setBusy(true);
     try {
-      const r = await api.post<{ created: number; skipped: number }>(`/surveys/${survey.id}/send`, { segment, channel: 'link' });
+      const r = await api.post<{ created: number; skipped: number }>(`/surveys/${survey.id}/send`, { segment, channel });
       toast(ta('an_sent', { n: int(r.created), skipped: int(r.skipped) }));
       onChange();
     } catch (x) {
@@ -191,6 +192,11 @@ function Send({ survey, onChange }: { survey: Rec; onChange: () => void }) {
           <option value="all">{ta('an_send_all')}</option>
           {SEGMENTS.map((s) => <option key={s} value={`rfm:${s}`}>RFM · {code(s)}</option>)}
           {['new', 'active', 'at_risk', 'won_back'].map((s) => <option key={s} value={`stage:${s}`}>{ta('an_lifecycle')} · {code(s)}</option>)}
+        </select>
+      </label>
+      <label>{ta('an_channel')}
+        <select name="channel" value={channel} onChange={(e) => setChannel((e.target as HTMLSelectElement).value)}>
+          {['link', 'email', 'portal'].map((c) => <option key={c} value={c}>{enumLabel('survey_invitations', 'channel', c)}</option>)}
         </select>
       </label>
       <button class="btn btn-primary" type="submit" disabled={busy}>{ta('an_send')}</button>
