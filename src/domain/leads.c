@@ -540,6 +540,95 @@ enum kh_err kh_lead_after_write(struct kh_write *w)
 			  p, 4);
 }
 
+/* ---- leads that arrived in bulk ---- */
+
+/* An import loads leads in bulk, past the hook above (a million rows would
+ * otherwise each search for duplicates inside the load). They still arrive
+ * as leads, so a job does for them afterwards what the hook does for one
+ * lead: duplicates and the score, through the write path (audited, seen by
+ * the rules). An import always gives its leads an owner (the file's, else the
+ * importing user), so the assignment rules, which route leads that arrive
+ * without one, have nothing to do here. Their score is what tells these
+ * leads apart: it is read-only, so an import leaves it empty, while the hook
+ * always sets it and the demo writes its own. */
+#define ARRIVAL_BATCH 500
+
+enum kh_err kh_leads_after_bulk(struct kh_db *db)
+{
+	int64_t any = 0;
+	enum kh_err err = kh_db_int(db,
+				    "SELECT count(*) FROM (SELECT 1 FROM leads WHERE score IS NULL AND archived_at IS NULL "
+				    "LIMIT 1) t",
+				    NULL, 0, &any);
+	return err || !any ? err : kh_job_enqueue(db, "sales.leads_arrived", NULL, NULL, NULL);
+}
+
+/* One lead of a bulk load: what the hook would have decided when it arrived. */
+static enum kh_err arrive(struct kh_ctx *ctx, const struct kh_entity *e, int64_t id)
+{
+	struct kh_values cur, upd;
+	enum kh_err err = kh_sales_load(ctx, e, id, &cur);
+	if (err)
+		return err == KH_ENOTFOUND ? KH_OK : err;
+	if (kh_values_init(&upd, e, ctx->arena))
+		return KH_ENOMEM;
+#define V(f) (&cur.v[kh_field_index(e, f)])
+#define SET(f, x) (upd.v[kh_field_index(e, f)] = (x), upd.set[kh_field_index(e, f)] = 1)
+	struct dup d[MAX_DUPS];
+	const struct kh_val *phones[2] = {V("phone"), V("mobile")};
+	int n = find_dups(ctx->db, id, V("email"), phones, V("name"), V("company"), d);
+	int64_t lead = 0, contact = 0;
+	for (int i = 0; i < n; i++) {
+		if (!lead && !strcmp(d[i].entity, "leads") && d[i].id < id)
+			lead = d[i].id; /* the one that came first is the original */
+		if (!contact && !strcmp(d[i].entity, "contacts"))
+			contact = d[i].id;
+	}
+	SET("duplicate_of_lead_id", lead ? KH_VINT(lead) : KH_VNULL);
+	SET("duplicate_of_contact_id", contact ? KH_VINT(contact) : KH_VNULL);
+	SET("score", KH_VINT(0)); /* the hook scores it from the values after the patch */
+#undef V
+#undef SET
+	return kh_record_patch(ctx, &upd, id, -1);
+}
+
+/* A batch of leads that arrived in bulk, in one transaction; the job queues
+ * its successor while any are left, so that a big import does not hold the
+ * database for long at a time. */
+enum kh_err kh_leads_arrived_job(struct kh_ctx *ctx, json_t *payload)
+{
+	(void)payload;
+	const struct kh_entity *e = kh_entity_find("leads");
+	int64_t ids[ARRIVAL_BATCH];
+	int n = 0;
+	struct kh_rows *rows;
+	enum kh_err err = kh_db_begin(ctx->db, KH_TX_WRITE);
+	if (!err)
+		err = kh_db_query(ctx->db,
+				  "SELECT id FROM leads WHERE score IS NULL AND archived_at IS NULL ORDER BY id LIMIT 500",
+				  NULL, 0, &rows);
+	if (!err) {
+		int rc = 0;
+		while (n < ARRIVAL_BATCH && (rc = kh_rows_next(ctx->db, rows)) > 0)
+			ids[n++] = kh_rows_col(ctx->db, rows, 0).i;
+		kh_rows_end(ctx->db, rows);
+		if (rc < 0)
+			err = (enum kh_err)-rc;
+	}
+	for (int i = 0; !err && i < n; i++)
+		err = arrive(ctx, e, ids[i]);
+	if (!err && n == ARRIVAL_BATCH)
+		err = kh_job_enqueue(ctx->db, "sales.leads_arrived", NULL, NULL, NULL);
+	if (!err)
+		err = kh_db_commit(ctx->db);
+	if (err) {
+		kh_db_rollback(ctx->db);
+		if (!ctx->ei->code)
+			kh_errinfo_set(ctx->ei, err, "cannot process the leads that arrived in bulk");
+	}
+	return err;
+}
+
 /* ---- conversion ---- */
 
 static void copy_field(json_t *to, const char *key, const struct kh_entity *e, const struct kh_values *v,

@@ -38,6 +38,8 @@ enum kh_err kh_lead_model_job(struct kh_ctx *ctx, json_t *payload);
 /* Outbox consumer: an activity logged on a lead rescores it. */
 struct kh_change;
 enum kh_err kh_leads_on_change(struct kh_ctx *ctx, const struct kh_change *c);
+/* The sales.leads_arrived job (see kh_leads_after_bulk in domain/sales.h). */
+enum kh_err kh_leads_arrived_job(struct kh_ctx *ctx, json_t *payload);
 
 /* Picks the user an assign action or rule gives a record of e to:
  * {"user_id": 5}, or {"team_id": 2 | "user_ids": [...], "method":

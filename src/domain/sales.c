@@ -640,8 +640,11 @@ static const struct kh_job_kind rule_run = {"sales.rule_run", kh_rules_run_job, 
 static const struct kh_job_kind tick = {"sales.tick", kh_rules_tick_job, 3, 1};
 static const struct kh_job_kind campaign_send = {"sales.campaign_send", kh_campaign_send_job, 8, 1};
 static const struct kh_job_kind lead_model = {"sales.lead_model", kh_lead_model_job, 3, 1};
+/* Each batch commits its leads together; a rerun takes the ones still unscored. */
+static const struct kh_job_kind leads_arrived = {"sales.leads_arrived", kh_leads_arrived_job, 5, 1};
 static const struct kh_outbox_consumer rules_consumer = {"sales.rules", kh_rules_on_change};
 static const struct kh_outbox_consumer leads_consumer = {"sales.leads", kh_leads_on_change};
 
-const struct kh_job_kind *const kh_sales_jobs[] = {&rule_run, &tick, &campaign_send, &lead_model, NULL};
+const struct kh_job_kind *const kh_sales_jobs[] = {&rule_run, &tick, &campaign_send, &lead_model, &leads_arrived,
+						   NULL};
 const struct kh_outbox_consumer *const kh_sales_consumers[] = {&rules_consumer, &leads_consumer, NULL};

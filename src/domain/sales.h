@@ -31,6 +31,9 @@ enum kh_err kh_rule_before_write(struct kh_write *w);
  * (the pipeline's stages, required fields and reasons; stage history). */
 enum kh_err kh_lead_before_write(struct kh_write *w);
 enum kh_err kh_lead_after_write(struct kh_write *w);
+/* Leads loaded in bulk (imports): queues sales.leads_arrived, which finds
+ * their duplicates and scores them. */
+enum kh_err kh_leads_after_bulk(struct kh_db *db);
 enum kh_err kh_sales_opportunity_before_write(struct kh_write *w);
 /* Orders: fulfilment one way with each step's time, payment_status from paid_amount (domain/orders.c). */
 enum kh_err kh_sales_order_before_write(struct kh_write *w);

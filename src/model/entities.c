@@ -291,7 +291,7 @@ static struct kh_entity teams = {12, "teams", "team", "Teams", "团队", team_fi
 static struct kh_entity accounts = {2, "accounts", "account", "Accounts", "客户", account_fields, "-id"};
 static struct kh_entity contacts = {3, "contacts", "contact", "Contacts", "联系人", contact_fields, "-id"};
 static struct kh_entity leads = {4, "leads", "lead", "Leads", "线索", lead_fields, "-id",
-	.before_write = kh_lead_before_write, .after_write = kh_lead_after_write};
+	.before_write = kh_lead_before_write, .after_write = kh_lead_after_write, .after_bulk = kh_leads_after_bulk};
 static struct kh_entity opportunities = {5, "opportunities", "opportunity", "Opportunities", "商机",
 	opportunity_fields, "-id", .before_write = kh_sales_opportunity_before_write,
 	.after_write = kh_sales_opportunity_after_write, .after_bulk = kh_sales_opportunity_after_bulk};
