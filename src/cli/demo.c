@@ -801,8 +801,8 @@ int kh_cmd_demo(int argc, char **argv)
 	/* SQLite sorts index entries in runs as large as the page cache (512 MB at
 	 * most) and merges each run as a linked list, a cache miss per step; runs of
 	 * 8 MB sort in CPU cache, on both cores (PRAGMA threads), and cost a fifth
-	 * less. */
-	if (!rc && kh_db_exec(d->db, "PRAGMA cache_size=-8192", NULL, 0))
+	 * less. (SQLite only: PostgreSQL sorts in maintenance_work_mem.) */
+	if (!rc && d->db->ops == &kh_sqlite_ops && kh_db_exec(d->db, "PRAGMA cache_size=-8192", NULL, 0))
 		rc = fail(d, "indexes");
 	for (int i = 0; !rc && i < kh_nentities && i < 64; i++)
 		if (dropped[i] && kh_schema_indexes(d->db, kh_entities[i], 1))
