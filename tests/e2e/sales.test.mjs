@@ -195,7 +195,15 @@ test('the lead desk: filters by source and owner, assigns by the rules, disquali
   await page.locator('.toast', { hasText: '已分配给 前台销售' }).waitFor();
   await strayRow.locator('.lead-owner', { hasText: '前台销售' }).waitFor();
   assert.equal((await api('GET', `/leads/${stray.id}`)).owner_id, rep.id);
+  // The whole trade-show list routed at once (an imported list, say).
   await page.locator('#ld-owner').selectOption('');
+  await page.locator(`tr[data-lead="${junk.id}"]`).waitFor();
+  const shown = await page.locator('table.leads-desk tbody tr[data-lead]').count();
+  await page.locator('#ld-assign-all').click();
+  const said = await page.locator('.toast', { hasText: /已分配 \d+ 条/ }).textContent();
+  assert.ok(said.includes(`已分配 ${shown} 条;0 条没有匹配的规则`), `${shown} shown: ${said}`); // the demo's trade-show leads too
+  await page.locator(`tr[data-lead="${junk.id}"] .lead-owner`, { hasText: '前台销售' }).waitFor();
+  assert.equal((await api('GET', `/leads/${junk.id}`)).owner_id, rep.id);
   await page.locator(`tr[data-lead="${junk.id}"] button.lead-disqualify`).click();
   await page.locator(`tr[data-lead="${junk.id}"]`).waitFor({ state: 'detached' });
   assert.equal((await api('GET', `/leads/${junk.id}`)).status, 'unqualified');

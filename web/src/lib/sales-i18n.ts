@@ -167,6 +167,8 @@ export const salesEn = {
   s_rate_help: '{to} per {from}',
   s_add_cost: 'Add cost',
   s_add_action: 'Add action',
+  s_assign_all: 'Assign all shown by the rules',
+  s_assigned_all: 'Assigned {n}; no rule matched {none}.',
 };
 
 export type SalesKey = keyof typeof salesEn;
@@ -336,6 +338,8 @@ export const salesZh: Record<SalesKey, string> = {
   s_rate_help: '1 {from} = ? {to}',
   s_add_cost: '添加费用',
   s_add_action: '添加动作',
+  s_assign_all: '按规则分配所列线索',
+  s_assigned_all: '已分配 {n} 条;{none} 条没有匹配的规则。',
 };
 
 /** Chinese names of the sales module's enum values (and a few of its words). */

@@ -4,7 +4,7 @@
 // assign by the rules, disqualify (what the learned score learns from), or
 // convert into an account, a contact and an opportunity.
 import { useEffect, useState } from 'preact/hooks';
-import { api, type ListPage, type Rec } from '../../lib/api';
+import { ApiError, api, type ListPage, type Rec } from '../../lib/api';
 import { type LeadFilter, leadQuery } from '../../lib/sales';
 import { enumLabel, locale } from '../../lib/i18n';
 import { formatMoney, formatNumber, parseMoney } from '../../lib/format';
@@ -51,6 +51,21 @@ export function LeadsDesk() {
       toast(errorText(e), 'error', 8000);
     }
   }
+  /** Routes every lead shown by the assignment rules (an imported list, say), one after another. */
+  async function assignAll() {
+    let done = 0, none = 0;
+    for (const l of (leads ?? []).filter((x) => x.status !== 'converted')) {
+      try {
+        await api.post(`/leads/${l.id}/assign`);
+        done++;
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 409) none++;
+        else { toast(errorText(e), 'error', 8000); break; }
+      }
+    }
+    toast(st('s_assigned_all', { n: done, none }));
+    load();
+  }
   async function disqualify(l: Rec) {
     try {
       await api.patch(`/leads/${l.id}`, { status: 'unqualified' }, l.version);
@@ -85,6 +100,7 @@ export function LeadsDesk() {
             {users.map((u) => <option key={u.id} value={String(u.id)}>{u.display_name || u.username}</option>)}
           </select>
         </label>
+        {leads && leads.length > 0 && <button type="button" class="btn btn-sm" id="ld-assign-all" onClick={assignAll}>{st('s_assign_all')}</button>}
         <p class="muted lead-count">{leads ? st('s_leads_shown', { n: formatNumber(leads.length, locale.value), total: formatNumber(total ?? leads.length, locale.value) }) : ''}</p>
       </form>
       {!leads ? <Loading /> : leads.length === 0 ? <p class="muted pad lead-empty">{st('s_no_leads')}</p> : (
