@@ -76,6 +76,9 @@ struct kh_req {
 	int64_t started;
 	int called; /* the access handler has been called before */
 	int too_big;
+	/* An upload's token, checked by a database worker before the first byte
+	 * is kept (PostgreSQL pool): 1 being checked, 2 good, 3 wrong. */
+	int token_check;
 
 	/* The answer. */
 	int status;

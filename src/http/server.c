@@ -261,10 +261,26 @@ static enum kh_err authorize(struct kh_req *r, const struct kh_route *rt)
 	return KH_OK;
 }
 
+/* 1 if the bearer token of r is not a valid session or key, looked up on this
+ * thread's connection. */
+static int token_is_wrong(struct kh_server *s, struct kh_req *r)
+{
+	const char *h = kh_req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+	r->ctx.db = thread_db(s, &r->ei);
+	if (!h || !r->ctx.db)
+		return 1;
+	struct kh_principal who;
+	struct kh_auth_policy policy = {.idle_seconds = s->cfg->session_idle};
+	const char *tok = h + 7;
+	while (*tok == ' ')
+		tok++;
+	return kh_session_lookup(r->ctx.db, tok, strlen(tok), &policy, &r->arena, &who) != KH_OK;
+}
+
 /* 1 if r is an upload (a KH_R_BIGBODY route) whose bearer token does not check
  * out. With SQLite the token is looked up here, before the first byte is kept;
  * with the PostgreSQL pool (no database calls on these threads) only its shape
- * is checked, and the full check comes after the body as for any route. */
+ * is checked here, and a database worker looks it up (on_request). */
 static int upload_needs_token(struct kh_server *s, struct kh_req *r)
 {
 	if (r->route < 0 || !(kh_routes[r->route].flags & KH_R_BIGBODY))
@@ -274,15 +290,7 @@ static int upload_needs_token(struct kh_server *s, struct kh_req *r)
 		return 1;
 	if (s->pool)
 		return 0;
-	r->ctx.db = thread_db(s, &r->ei);
-	if (!r->ctx.db)
-		return 1;
-	struct kh_principal who;
-	struct kh_auth_policy policy = {.idle_seconds = s->cfg->session_idle};
-	const char *tok = h + 7;
-	while (*tok == ' ')
-		tok++;
-	return kh_session_lookup(r->ctx.db, tok, strlen(tok), &policy, &r->arena, &who) != KH_OK;
+	return token_is_wrong(s, r);
 }
 
 static enum kh_err run(struct kh_server *s, struct kh_req *r)
@@ -475,6 +483,15 @@ static void pool_job(void *job, void *cls)
 {
 	struct kh_server *s = cls;
 	struct kh_req *r = job;
+	if (r->token_check == 1) {
+		/* Only the token of an upload, before its body is read. */
+		r->token_check = token_is_wrong(s, r) ? 3 : 2;
+		if (r->ctx.db)
+			kh_db_rollback(r->ctx.db);
+		r->ctx.db = NULL; /* this worker's: the request may run on another */
+		MHD_resume_connection(r->conn);
+		return;
+	}
 	execute(s, r);
 	/* A streamed answer (an export) reads the database while it is sent, from
 	 * the event loop's thread: this worker and its connection wait for it, idle.
@@ -510,6 +527,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 	if (*upload_size) {
+		if (s->pool && !r->token_check && !r->body.len && !r->too_big && r->route >= 0 &&
+		    (kh_routes[r->route].flags & KH_R_BIGBODY) && !upload_needs_token(s, r)) {
+			/* A database worker looks the token up first; the connection waits
+			 * unread meanwhile, and this data is handed in again on resume. */
+			r->token_check = 1;
+			MHD_suspend_connection(c);
+			kh_dbpool_submit(s->pool, r);
+			return MHD_YES;
+		}
+		if (r->token_check == 3 && !r->too_big) {
+			r->too_big = 1;
+			kh_buf_release(&r->body);
+		}
 		if (!r->body.len && !r->too_big && upload_needs_token(s, r)) {
 			/* Large uploads are for logged-in users: a file is not buffered for a
 			 * request whose token is wrong (it is read and dropped, and the

@@ -3,13 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, ADMIN_PASSWORD } from './lib/server.mjs';
+import { usePg } from './lib/pg.mjs';
 
 test('healthz needs no token; metrics count requests by route and status', async () => {
   const srv = await startServer();
   try {
     const h = await srv.call('GET', '/healthz');
     assert.equal(h.status, 200);
-    assert.deepEqual(h.body, { status: 'ok', database: 'sqlite' });
+    assert.deepEqual(h.body, { status: 'ok', database: usePg ? 'postgresql' : 'sqlite' });
     const token = await srv.login();
     await srv.call('GET', '/api/v1/contacts/424242', { token });
     await srv.call('GET', '/api/v1/contacts', { token });
