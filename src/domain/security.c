@@ -334,7 +334,7 @@ enum kh_err kh_privacy_export(struct kh_ctx *ctx, int64_t contact_id, struct kh_
  * names that identify a person. City and province stay for statistics. */
 static int erased_field(const struct kh_field *f)
 {
-	static const char *const also[] = {"name_en", "address", "postal_code", "description", "tags", "title", NULL};
+	static const char *const also[] = {"name_en", "address", "postal_code", "description", "tags", "title", "sort_key", NULL};
 	if (f->flags & KH_F_PERSONAL)
 		return 1;
 	for (int i = 0; also[i]; i++)

@@ -8,6 +8,7 @@
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/textnorm.h"
 
 const struct kh_val *kh_write_get(const struct kh_write *w, const char *field)
 {
@@ -184,7 +185,8 @@ static void changes_json(struct kh_write *w, struct kh_buf *b)
 	kh_jw_obj(&jw);
 	for (int i = 0; i < w->e->nfields; i++) {
 		const struct kh_field *f = &w->e->fields[i];
-		if (!w->new.set[i] || !strcmp(f->name, "updated_at") || !strcmp(f->name, "version"))
+		if (!w->new.set[i] || !strcmp(f->name, "updated_at") || !strcmp(f->name, "version") ||
+		    (f->flags & KH_F_INTERNAL))
 			continue;
 		kh_jw_key(&jw, f->name);
 		kh_jw_arr(&jw);
@@ -298,6 +300,29 @@ static enum kh_err begin(struct kh_ctx *ctx, int *own_tx)
 	return err;
 }
 
+/* The name's place in lists (model.c's sort_key), whenever the name is
+ * written. */
+static enum kh_err set_sort_key(struct kh_write *w)
+{
+	const struct kh_entity *e = w->e;
+	if (!e->sort_key || !kh_write_changes(w, e->title->name))
+		return KH_OK;
+	const struct kh_val *v = kh_write_get(w, e->title->name);
+	if (v->t != KH_V_TEXT) {
+		kh_write_set(w, e->sort_key->name, KH_VNULL);
+		return KH_OK;
+	}
+	struct kh_buf b = KH_BUF_INIT;
+	kh_pinyin_sort_key(&b, v->s, v->n);
+	char *key = b.err ? NULL : kh_arena_strndup(w->ctx->arena, b.data, b.len);
+	size_t len = b.len;
+	kh_buf_release(&b);
+	if (!key)
+		return kh_errinfo_set(w->ctx->ei, KH_ENOMEM, "out of memory");
+	kh_write_set(w, e->sort_key->name, KH_VTEXTN(key, len));
+	return KH_OK;
+}
+
 static enum kh_err insert_row(struct kh_write *w)
 {
 	struct kh_ctx *ctx = w->ctx;
@@ -337,6 +362,8 @@ enum kh_err kh_record_insert(struct kh_ctx *ctx, struct kh_values *vals, int64_t
 		err = run_hook(&w, w.e->before_write);
 	if (!err && !ctx->bulk)
 		err = check_refs_and_unique(&w);
+	if (!err)
+		err = set_sort_key(&w);
 	if (!err)
 		err = insert_row(&w);
 	if (!err && !ctx->bulk)
@@ -470,6 +497,8 @@ enum kh_err kh_record_patch(struct kh_ctx *ctx, struct kh_values *vals, int64_t 
 		err = check_owner(&w, KH_ACT_EDIT);
 		if (!err)
 			err = check_refs_and_unique(&w);
+		if (!err)
+			err = set_sort_key(&w);
 		if (!err)
 			err = write_change(&w);
 	}

@@ -88,6 +88,7 @@ struct kh_entity {
 	int nfields;
 	const struct kh_field *fields; /* system fields first, then own_fields */
 	const struct kh_field *title;
+	const struct kh_field *sort_key; /* the title's order (pinyin), when the title is text */
 	int searchable;     /* has KH_F_SEARCH fields, so its records are in the search index */
 	char *select_sql;   /* "SELECT id,created_at,... FROM contacts" (no write-only fields) */
 	int nselect;        /* number of columns it selects */

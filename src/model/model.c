@@ -29,24 +29,39 @@ static const struct kh_field sys_tail[] = {
 };
 #define NTAIL ((int)(sizeof sys_tail / sizeof sys_tail[0]))
 
+/* Entities with a name as their title (a contact, an account) keep the name's
+ * order in lists here: pinyin for Chinese (util/textnorm.h), filled by the
+ * write path, sorted on when a client sorts by the name. A plain column with
+ * an index, not a collation: a collation the sqlite3 tool lacks would make the
+ * table unwritable for it, and PostgreSQL's ICU collations differ by version. */
+static const struct kh_field sys_sort_key = {.name = "sort_key", .type = KH_T_STRING,
+	.flags = KH_F_SYSTEM | KH_F_INTERNAL | KH_F_READONLY | KH_F_WRITEONLY | KH_F_INDEXED,
+	.label_en = "Sort key", .label_zh = "排序键"};
+
 static int init_entity(struct kh_entity *e, int index)
 {
-	int nown = 0;
-	while (e->own_fields[nown].name)
+	int nown = 0, named = 0;
+	while (e->own_fields[nown].name) {
+		if ((e->own_fields[nown].flags & KH_F_TITLE) && e->own_fields[nown].type == KH_T_STRING &&
+		    !strcmp(e->own_fields[nown].name, "name"))
+			named = 1;
 		nown++;
-	struct kh_field *f = calloc((size_t)(nown + 1 + NTAIL), sizeof *f);
+	}
+	struct kh_field *f = calloc((size_t)(nown + 1 + NTAIL + named), sizeof *f);
 	if (!f)
 		return -1;
 	f[0] = sys_id;
 	memcpy(f + 1, e->own_fields, (size_t)nown * sizeof *f);
 	memcpy(f + 1 + nown, sys_tail, sizeof sys_tail);
+	if (named)
+		f[nown + 1 + NTAIL] = sys_sort_key;
 	/* Parts of another record are found through it: indexes on their owner and
 	 * timestamps would cost every insert (millions of order lines) for queries
 	 * nobody makes. */
 	if (e->flags & KH_E_CHILD)
 		for (int i = nown + 1; i < nown + 1 + NTAIL; i++)
 			f[i].flags &= ~(unsigned)KH_F_INDEXED;
-	for (int i = 0; i < nown + 1 + NTAIL; i++) {
+	for (int i = 0; i < nown + 1 + NTAIL + named; i++) {
 		char *key = malloc(strlen(f[i].name) + 4);
 		if (!key)
 			return -1;
@@ -55,8 +70,9 @@ static int init_entity(struct kh_entity *e, int index)
 	}
 	e->index = index;
 	e->fields = f;
-	e->nfields = nown + 1 + NTAIL;
+	e->nfields = nown + 1 + NTAIL + named;
 	e->title = NULL;
+	e->sort_key = named ? &f[nown + 1 + NTAIL] : NULL;
 	e->searchable = 0;
 	for (int i = 0; i < e->nfields; i++) {
 		if (!e->title && (f[i].flags & KH_F_TITLE))

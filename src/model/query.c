@@ -8,6 +8,7 @@
 #include "model/permission.h"
 #include "model/validate.h"
 #include "util/json_out.h"
+#include "util/textnorm.h"
 #include "util/utf8.h"
 
 void kh_list_init(struct kh_list_query *q, const struct kh_entity *e)
@@ -227,7 +228,8 @@ static enum kh_err parse_sort(struct kh_list_query *q, const char *text, struct 
 			bad(ei, "sort", "at most 3 fields");
 			return KH_EINVAL;
 		}
-		q->sorts[q->nsorts++] = (struct kh_sort){.f = f, .desc = desc};
+		q->sorts[q->nsorts++] = (struct kh_sort){.f = f, .desc = desc,
+			.key = f == q->e->title ? q->e->sort_key : NULL};
 		if (f->type == KH_T_ID)
 			break; /* ids are unique: nothing after them matters */
 	}
@@ -431,6 +433,11 @@ static int never_null(const struct kh_field *f)
 	       !strcmp(f->name, "version");
 }
 
+static const char *sort_column(const struct kh_sort *s)
+{
+	return s->key ? s->key->name : s->f->name;
+}
+
 /* Rows strictly after the cursor in the sort order, where ascending puts NULLs
  * first and descending puts them last (both engines are told so explicitly). */
 static void keyset_sql(const struct kh_list_query *q, struct kh_buf *sql, struct params *p)
@@ -446,7 +453,7 @@ static void keyset_sql(const struct kh_list_query *q, struct kh_buf *sql, struct
 		 * are rightly excluded by the comparison. */
 		kh_buf_adds(sql, " AND (");
 		for (int i = 0; i < q->nsorts; i++)
-			kh_buf_addf(sql, "%s%s", i ? "," : "", q->sorts[i].f->name);
+			kh_buf_addf(sql, "%s%s", i ? "," : "", sort_column(&q->sorts[i]));
 		kh_buf_addf(sql, ") %s (", q->sorts[0].desc ? "<" : ">");
 		for (int i = 0; i < q->nsorts; i++) {
 			if (i)
@@ -460,7 +467,7 @@ static void keyset_sql(const struct kh_list_query *q, struct kh_buf *sql, struct
 	for (int j = 0; j < q->nsorts; j++) {
 		kh_buf_adds(sql, j ? " OR (" : "(");
 		for (int i = 0; i < j; i++) {
-			const char *n = q->sorts[i].f->name;
+			const char *n = sort_column(&q->sorts[i]);
 			if (q->cursor[i].t == KH_V_NULL) {
 				kh_buf_addf(sql, "%s IS NULL AND ", n);
 			} else {
@@ -469,7 +476,7 @@ static void keyset_sql(const struct kh_list_query *q, struct kh_buf *sql, struct
 				kh_buf_adds(sql, " AND ");
 			}
 		}
-		const char *n = q->sorts[j].f->name;
+		const char *n = sort_column(&q->sorts[j]);
 		int null = q->cursor[j].t == KH_V_NULL;
 		if (!q->sorts[j].desc) {
 			if (null) {
@@ -497,7 +504,7 @@ static void order_sql(const struct kh_list_query *q, struct kh_buf *sql)
 	kh_buf_adds(sql, " ORDER BY ");
 	for (int i = 0; i < q->nsorts; i++) {
 		const struct kh_sort *s = &q->sorts[i];
-		kh_buf_addf(sql, "%s%s %s", i ? ", " : "", s->f->name, s->desc ? "DESC" : "ASC");
+		kh_buf_addf(sql, "%s%s %s", i ? ", " : "", sort_column(s), s->desc ? "DESC" : "ASC");
 		if (!never_null(s->f))
 			kh_buf_adds(sql, s->desc ? " NULLS LAST" : " NULLS FIRST");
 	}
@@ -539,12 +546,21 @@ void kh_list_cursor(const struct kh_list_query *q, struct kh_db *db, struct kh_r
 	kh_jw_arr(&w);
 	for (int i = 0; i < q->nsorts; i++) {
 		struct kh_val v = kh_rows_col(db, rows, q->sorts[i].col);
-		if (v.t == KH_V_INT)
+		if (v.t == KH_V_INT) {
 			kh_jw_int(&w, v.i);
-		else if (v.t == KH_V_TEXT)
+		} else if (v.t == KH_V_TEXT && q->sorts[i].key) {
+			/* The position is the name's sort key, made as the write path makes it. */
+			struct kh_buf key = KH_BUF_INIT;
+			kh_pinyin_sort_key(&key, v.s, v.n);
+			kh_jw_strn(&w, key.data ? key.data : "", key.len);
+			if (key.err)
+				raw.err = key.err;
+			kh_buf_release(&key);
+		} else if (v.t == KH_V_TEXT) {
 			kh_jw_strn(&w, v.s, v.n);
-		else
+		} else {
 			kh_jw_null(&w);
+		}
 	}
 	kh_jw_arr_end(&w);
 	kh_jw_obj_end(&w);

@@ -36,8 +36,9 @@ struct kh_filter {
 
 struct kh_sort {
 	const struct kh_field *f;
+	const struct kh_field *key; /* the column that orders f (a name's sort_key), or NULL: f itself */
 	int desc;
-	int col; /* its column in e->select_sql */
+	int col; /* f's column in e->select_sql */
 };
 
 enum kh_archived { KH_ARCHIVED_EXCLUDE, KH_ARCHIVED_INCLUDE, KH_ARCHIVED_ONLY };

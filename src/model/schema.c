@@ -12,6 +12,7 @@
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/textnorm.h"
 
 /* ---- entity tables from metadata ---- */
 
@@ -312,6 +313,59 @@ static enum kh_err m9_indexes(struct kh_db *db)
 	return err;
 }
 
+/* Names sort by pinyin (model.c's sort_key): the column and its index, then a
+ * key for every name already there, a thousand rows at a time. */
+static enum kh_err m10_sort_keys(struct kh_db *db)
+{
+	enum kh_err err = sync_entities(db);
+	struct kh_buf sql = KH_BUF_INIT, names = KH_BUF_INIT, key = KH_BUF_INIT;
+	int64_t ids[1000];
+	size_t ends[1000];
+	for (int i = 0; !err && i < kh_nentities; i++) {
+		const struct kh_entity *e = kh_entities[i];
+		if (!e->sort_key)
+			continue;
+		for (int64_t after = 0; !err;) {
+			kh_buf_reset(&sql);
+			kh_buf_addf(&sql, "SELECT id, %s FROM %s WHERE id > $1 AND %s IS NULL AND %s IS NOT NULL ORDER BY id LIMIT 1000",
+				    e->title->name, e->name, e->sort_key->name, e->title->name);
+			struct kh_val p = KH_VINT(after);
+			struct kh_rows *rows;
+			if ((err = sql.err ? sql.err : kh_db_query(db, sql.data, &p, 1, &rows)))
+				break;
+			int n = 0, rc;
+			kh_buf_reset(&names);
+			while ((rc = kh_rows_next(db, rows)) > 0) {
+				struct kh_val id = kh_rows_col(db, rows, 0), name = kh_rows_col(db, rows, 1);
+				ids[n] = id.i;
+				kh_buf_add(&names, name.s, name.n);
+				ends[n++] = names.len;
+			}
+			kh_rows_end(db, rows);
+			if (rc < 0 || names.err) {
+				err = rc < 0 ? (enum kh_err) - rc : KH_ENOMEM;
+				break;
+			}
+			if (!n)
+				break;
+			kh_buf_reset(&sql);
+			kh_buf_addf(&sql, "UPDATE %s SET %s = $1 WHERE id = $2", e->name, e->sort_key->name);
+			for (int k = 0; !err && k < n; k++) {
+				size_t start = k ? ends[k - 1] : 0;
+				kh_buf_reset(&key);
+				kh_pinyin_sort_key(&key, names.data + start, ends[k] - start);
+				struct kh_val u[2] = {KH_VTEXTN(key.data, key.len), KH_VINT(ids[k])};
+				err = key.err || sql.err ? KH_ENOMEM : kh_db_exec(db, sql.data, u, 2);
+			}
+			after = ids[n - 1];
+		}
+	}
+	kh_buf_release(&sql);
+	kh_buf_release(&names);
+	kh_buf_release(&key);
+	return err;
+}
+
 /* Roles became data: the tables first (the sync is idempotent), then the
  * built-in roles, whose keys are the values users.role already holds. */
 static enum kh_err m400_roles(struct kh_db *db)
@@ -334,6 +388,7 @@ static const struct migration {
 	{7, "background jobs, outbox consumers, live events, leases", m7_background},
 	{8, "a queue in front of the search index", m4_search},
 	{9, "partial indexes for optional references; none on the outbox's processed_at", m9_indexes},
+	{10, "names sort by pinyin: a sort key beside each name", m10_sort_keys},
 	{400, "built-in roles", m400_roles},
 	{300, "import jobs, external ids, merges", m300_import},
 	{301, "a table for the search documents of bulk loads, indexed when the load ends", m4_search},

@@ -2,6 +2,7 @@
 
 #include <opencc/opencc.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unicode/utrans.h>
@@ -159,49 +160,67 @@ uint32_t kh_t2s(uint32_t cp)
 	return cp;
 }
 
-/* Pinyin of each Han character of the BMP's unified ideographs, from ICU's
- * Han-Latin transliterator, as offsets into one pool of ASCII syllables. */
+/* Pinyin of the BMP's unified ideographs, from ICU's Han-Latin transliterator,
+ * looked up a character at a time on first use and kept: the whole table took
+ * 0.5 s to build, and the first write after a start (which computes a name's
+ * sort key) waited for it. Each entry packs up to seven ASCII letters and a
+ * "known" mark in 64 bits, so threads read it without a lock; ICU itself is
+ * called under one, as a transliterator is not for concurrent use. */
 #define HAN_FIRST 0x3400
 #define HAN_LAST 0x9fff
-static uint32_t *pinyin_off; /* HAN_LAST - HAN_FIRST + 2 offsets */
-static char *pinyin_pool;
+#define PINYIN_KNOWN (1ULL << 63)
+static _Atomic uint64_t pinyin_cache[HAN_LAST - HAN_FIRST + 1];
+static UTransliterator *pinyin_t;
 static pthread_once_t pinyin_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t pinyin_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void pinyin_build(void)
+static void pinyin_open(void)
 {
 	UErrorCode st = U_ZERO_ERROR;
 	UChar id[64];
 	u_uastrcpy(id, "Han-Latin; Latin-ASCII; Lower");
-	UTransliterator *t = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, NULL, &st);
+	pinyin_t = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, NULL, &st);
 	if (U_FAILURE(st)) {
 		kh_warn("textnorm: ICU's Han-Latin transliterator is not available: %s", u_errorName(st));
-		return;
+		pinyin_t = NULL;
 	}
-	size_t count = HAN_LAST - HAN_FIRST + 1;
-	uint32_t *off = calloc(count + 1, sizeof *off);
-	struct kh_buf pool = KH_BUF_INIT;
-	for (size_t i = 0; off && i < count; i++) {
-		off[i] = (uint32_t)pool.len;
-		UChar buf[32];
-		int32_t len = 1, limit = 1;
-		buf[0] = (UChar)(HAN_FIRST + i);
-		st = U_ZERO_ERROR;
-		utrans_transUChars(t, buf, &len, 32, 0, &limit, &st);
-		if (U_FAILURE(st) || (len == 1 && buf[0] == (UChar)(HAN_FIRST + i)))
-			continue; /* no reading: the character stays itself */
-		for (int32_t k = 0; k < len; k++)
-			if ((buf[k] >= 'a' && buf[k] <= 'z'))
-				kh_buf_addc(&pool, (char)buf[k]);
+}
+
+void kh_textnorm_warm(void)
+{
+	pthread_once(&pinyin_once, pinyin_open);
+}
+
+/* The reading of cp into out (no terminator); its length, 0 when it has none. */
+static int pinyin_of(uint32_t cp, char out[7])
+{
+	if (cp < HAN_FIRST || cp > HAN_LAST)
+		return 0;
+	_Atomic uint64_t *slot = &pinyin_cache[cp - HAN_FIRST];
+	uint64_t v = atomic_load_explicit(slot, memory_order_relaxed);
+	if (!v) {
+		pthread_once(&pinyin_once, pinyin_open);
+		v = PINYIN_KNOWN;
+		if (pinyin_t) {
+			UChar buf[32];
+			int32_t len = 1, limit = 1;
+			UErrorCode st = U_ZERO_ERROR;
+			buf[0] = (UChar)cp;
+			pthread_mutex_lock(&pinyin_lock);
+			utrans_transUChars(pinyin_t, buf, &len, 32, 0, &limit, &st);
+			pthread_mutex_unlock(&pinyin_lock);
+			int n = 0;
+			if (!U_FAILURE(st) && !(len == 1 && buf[0] == (UChar)cp))
+				for (int32_t k = 0; k < len && n < 7; k++)
+					if (buf[k] >= 'a' && buf[k] <= 'z')
+						v |= (uint64_t)buf[k] << (8 * n++);
+		}
+		atomic_store_explicit(slot, v, memory_order_relaxed);
 	}
-	utrans_close(t);
-	if (!off || pool.err) {
-		free(off);
-		kh_buf_release(&pool);
-		return;
-	}
-	off[count] = (uint32_t)pool.len;
-	pinyin_pool = kh_buf_detach(&pool, NULL);
-	pinyin_off = off;
+	int n = 0;
+	for (; n < 7 && (v >> (8 * n)) & 0xff; n++)
+		out[n] = (char)((v >> (8 * n)) & 0xff);
+	return n;
 }
 
 /* ---- keys ---- */
@@ -243,7 +262,6 @@ void kh_email_key(struct kh_buf *out, const char *s, size_t n)
 
 void kh_pinyin_key(struct kh_buf *out, const char *s, size_t n)
 {
-	pthread_once(&pinyin_once, pinyin_build);
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
 		i += next_cp(s + i, n - i, &cp);
@@ -252,11 +270,39 @@ void kh_pinyin_key(struct kh_buf *out, const char *s, size_t n)
 			continue;
 		if (cp >= 0x3400)
 			cp = kh_t2s(cp);
-		if (pinyin_off && cp >= HAN_FIRST && cp <= HAN_LAST &&
-		    pinyin_off[cp - HAN_FIRST + 1] > pinyin_off[cp - HAN_FIRST])
-			kh_buf_add(out, pinyin_pool + pinyin_off[cp - HAN_FIRST],
-				   pinyin_off[cp - HAN_FIRST + 1] - pinyin_off[cp - HAN_FIRST]);
+		char syl[7];
+		int len = pinyin_of(cp, syl);
+		if (len)
+			kh_buf_add(out, syl, (size_t)len);
 		else
 			add_cp(out, cp);
 	}
+}
+
+void kh_pinyin_sort_key(struct kh_buf *out, const char *s, size_t n)
+{
+	n = kh_trim(&s, n);
+	int han_before = 0;
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		i += next_cp(s + i, n - i, &cp);
+		cp = lower(fold_cp(cp));
+		if (cp >= 0x3400)
+			cp = kh_t2s(cp);
+		char syl[7];
+		int len = pinyin_of(cp, syl);
+		/* One syllable a character, a space between them, so that 西安 (xi an)
+		 * sorts before 先 (xian) as in a dictionary. */
+		if ((len || han_before) && cp != ' ' && out->len && out->data[out->len - 1] != ' ')
+			kh_buf_addc(out, ' ');
+		if (len)
+			kh_buf_add(out, syl, (size_t)len);
+		else
+			add_cp(out, cp);
+		han_before = len > 0;
+	}
+	/* The name itself after the reading: 张伟 and 章伟 (both zhang wei) each
+	 * stay together, in a fixed order. */
+	kh_buf_addc(out, '|');
+	kh_buf_add(out, s, n);
 }

@@ -12,9 +12,9 @@
  *                   other letters and digits lower-cased: "章伟" and "张伟"
  *                   both give "zhangwei"
  *
- * The conversion tables are built on first use from OpenCC and ICU (about
- * 50 ms and 0.5 s); after that every call is a table lookup per character and
- * safe from any thread. */
+ * The conversion tables are built on first use from OpenCC (about 50 ms) and,
+ * a character at a time, from ICU; after that every call is a table lookup
+ * per character, and every function is safe from any thread. */
 #ifndef KH_TEXTNORM_H
 #define KH_TEXTNORM_H
 
@@ -36,6 +36,17 @@ uint32_t kh_t2s(uint32_t cp);
 void kh_name_key(struct kh_buf *out, const char *s, size_t n);
 void kh_email_key(struct kh_buf *out, const char *s, size_t n);
 void kh_pinyin_key(struct kh_buf *out, const char *s, size_t n);
+
+/* The order of names in lists (a name's sort_key column, model.c): toneless
+ * pinyin syllables for Han characters, separated by spaces, other text
+ * lower-cased, then "|" and the name as written. "张伟" gives "zhang wei|张伟",
+ * "Alice Wang" gives "alice wang|Alice Wang"; so Chinese and Latin names
+ * interleave from A to Z the way a Chinese address book orders them. */
+void kh_pinyin_sort_key(struct kh_buf *out, const char *s, size_t n);
+
+/* Opens ICU's transliterator (0.2 s) now rather than at the first name that
+ * needs a pinyin reading: `kehu serve` calls it from a thread of its own at start. */
+void kh_textnorm_warm(void);
 
 /* 0 when OpenCC's tables could be loaded (they come with libopencc-data);
  * without them names are still folded and lower-cased, not converted. */

@@ -202,3 +202,31 @@ test('users are admin-only to change, never show their password, and new users c
   assert.equal(dup.status, 409);
   assert.ok(dup.body.error.fields.username);
 });
+
+test('names sort by pinyin, Chinese and Latin together from A to Z, page by page, both ways; renaming moves a record', async () => {
+  const names = ['张伟', 'Zoe', '西安客户', '阿里', '北京大学', 'Alice', '先锋', '章伟', '李娜'];
+  const ids = {};
+  for (const name of names) ids[name] = (await call('POST', '/api/v1/contacts', { json: { name, city: 'PinyinCity' } })).body.id;
+  const expected = ['阿里', 'Alice', '北京大学', '李娜', '西安客户', '先锋', '张伟', '章伟', 'Zoe'];
+  const walk = async (sort) => {
+    const seen = [];
+    let cursor = '';
+    for (let pages = 0; pages < 10; pages++) {
+      const r = await call('GET', `/api/v1/contacts?city=PinyinCity&sort=${sort}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      seen.push(...r.body.data.map((c) => c.name));
+      if (!r.body.next_cursor) break;
+      cursor = r.body.next_cursor;
+    }
+    return seen;
+  };
+  assert.deepEqual(await walk('name'), expected);
+  assert.deepEqual(await walk('-name'), [...expected].reverse());
+  const one = (await call('GET', `/api/v1/contacts/${ids['李娜']}`)).body;
+  assert.equal(one.sort_key, undefined, 'the sort key is never shown');
+  assert.equal((await call('PATCH', `/api/v1/contacts/${ids['李娜']}`, { json: { sort_key: 'a' } })).status, 422, 'nor set');
+  await call('PATCH', `/api/v1/contacts/${ids['李娜']}`, { json: { name: '安娜' } });
+  assert.deepEqual((await walk('name')).slice(0, 4), ['阿里', 'Alice', '安娜', '北京大学'], 'an na comes after a li and alice');
+  const history = await call('GET', `/api/v1/contacts/${ids['李娜']}/history`);
+  assert.ok(!JSON.stringify(history.body).includes('sort_key'), 'the history shows the name, not its key');
+});

@@ -218,11 +218,12 @@ static void query_builder(void **state)
 	assert_null(strstr(sql.data, "OR 1=1"));
 	assert_null(strstr(sql.data, "'--"));
 
-	/* Sort adds id as the tie-breaker; NULLs go first ascending, last descending. */
+	/* Sort adds id as the tie-breaker; NULLs go first ascending, last descending;
+	 * a name sorts by its pinyin sort key. */
 	kh_buf_reset(&sql);
 	const char *q3[] = {"sort", "-amount,name", NULL};
 	assert_int_equal(build("opportunities", q3, &sql, p, &n, &a, &ei), KH_OK);
-	assert_non_null(strstr(sql.data, "ORDER BY amount DESC NULLS LAST, name ASC NULLS FIRST, id ASC LIMIT 51"));
+	assert_non_null(strstr(sql.data, "ORDER BY amount DESC NULLS LAST, sort_key ASC NULLS FIRST, id ASC LIMIT 51"));
 
 	const char *const bad[][3] = {
 		{"nope", "1", "nope"}, {"name[gtx]", "1", "name[gtx]"}, {"limit", "0", "limit"},

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "util/phone.h"
@@ -86,6 +87,26 @@ static void pinyin_keys_join_homophones(void **state)
 	assert_string_equal(key(kh_pinyin_key, "李4"), "li4");
 }
 
+static void pinyin_sort_keys_order_names_as_an_address_book(void **state)
+{
+	(void)state;
+	assert_string_equal(key(kh_pinyin_sort_key, "张伟"), "zhang wei|张伟");
+	assert_string_equal(key(kh_pinyin_sort_key, " 張偉 "), "zhang wei|張偉");
+	assert_string_equal(key(kh_pinyin_sort_key, "Alice Wang"), "alice wang|Alice Wang");
+	assert_string_equal(key(kh_pinyin_sort_key, "王Alice"), "wang alice|王Alice");
+	assert_string_equal(key(kh_pinyin_sort_key, "ＩＢＭ中国"), "ibm zhong guo|ＩＢＭ中国");
+	/* Syllable by syllable, as a dictionary: 西安 (xi an) before 先 (xian);
+	 * Latin and Chinese names interleave from A to Z. */
+	const char *const names[] = {"阿里", "Alice", "北京", "西安", "先锋", "张伟", "章伟", "Zoe"};
+	for (size_t i = 1; i < sizeof names / sizeof names[0]; i++) {
+		char a[128], b[128];
+		snprintf(a, sizeof a, "%s", key(kh_pinyin_sort_key, names[i - 1]));
+		snprintf(b, sizeof b, "%s", key(kh_pinyin_sort_key, names[i]));
+		if (strcmp(a, b) >= 0)
+			fail_msg("%s (%s) should sort before %s (%s)", names[i - 1], a, names[i], b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -93,6 +114,7 @@ int main(void)
 		cmocka_unit_test(widths_spaces_and_case_fold),
 		cmocka_unit_test(traditional_and_simplified_names_match),
 		cmocka_unit_test(pinyin_keys_join_homophones),
+		cmocka_unit_test(pinyin_sort_keys_order_names_as_an_address_book),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	return rc;
