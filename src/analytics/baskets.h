@@ -65,4 +65,18 @@ enum kh_err kh_also_bought(const size_t *start, const uint32_t *item, size_t n_b
 			   uint32_t n_items, uint32_t product, uint32_t min_together,
 			   struct kh_also *out, size_t max_out, size_t *n_out);
 
+/* Cross-sell for one customer: the items they have not bought that a rule
+ * whose antecedent they have all bought recommends (owned[i] != 0 for the
+ * items bought). Each item keeps its best rule (highest confidence, then
+ * lift, then the earlier rule); the items are sorted the same way, ties by
+ * item id. At most max_out go to out (rule: its index in rules). */
+struct kh_reco {
+	uint32_t item;
+	size_t rule;
+	double confidence, lift;
+};
+
+enum kh_err kh_recommend(const struct kh_itemsets *s, const struct kh_rule *rules, size_t n_rules,
+			 const uint8_t *owned, uint32_t n_items, struct kh_reco *out, size_t max_out, size_t *n_out);
+
 #endif

@@ -86,7 +86,7 @@ static const struct {
 	{"clv", "calibration_end,unit,horizon,discount,margin,model,sort"},
 	{"churn", "churn_days,lambda,sort"},
 	{"segments", "k"},
-	{"baskets", "min_support,min_confidence,max_len,product"},
+	{"baskets", "min_support,min_confidence,max_len,product,customer"},
 	{"lifecycle", "months,new_days,active_days,churn_days"},
 	{"profitability", "case_cost,sort"},
 	{"cohorts", "months"},
@@ -234,6 +234,11 @@ static void take(void *cls, const char *key, const char *v)
 			bad(p, key, "must be a product id");
 		else
 			o->product = (int64_t)x;
+	} else if (!strcmp(key, "customer")) {
+		if (num(v, 1, 9e15, &x) || x != floor(x))
+			bad(p, key, "must be the id of a contact (an account with by=account)");
+		else
+			o->customer = (int64_t)x;
 	} else if (!strcmp(key, "months")) {
 		if (num(v, 1, 120, &x))
 			bad(p, key, "must be 1 to 120");

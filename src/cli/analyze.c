@@ -324,7 +324,7 @@ int kh_cmd_analyze(int argc, char **argv)
 	const char *db_path = NULL, *csv = NULL, *cust = "customer_id", *date = "date", *amount = "amount",
 		   *cost = NULL, *delim = NULL, *as_of = NULL, *cal = NULL,
 		   *unit = "week", *discount = "0.01", *margin = "1", *model = "bgnbd", *min_support = "0.005",
-		   *min_conf = "0.1", *by = "contact", *product_id = NULL, *case_cost = "50", *lambda = "1";
+		   *min_conf = "0.1", *by = "contact", *product_id = NULL, *customer_id = NULL, *case_cost = "50", *lambda = "1";
 	long horizon = 12, churn_days = 90, k = 0, max_len = 3, limit = -1, months = 12;
 	int json = 0, by_profit = 0;
 	/* Column defaults differ from "not given": an order or product column
@@ -355,6 +355,7 @@ int kh_cmd_analyze(int argc, char **argv)
 		{"--min-confidence", KH_OPT_STRING, &min_conf, NULL, "C", "baskets: minimum confidence (0.1)"},
 		{"--max-len", KH_OPT_INT, &max_len, NULL, "N", "baskets: largest itemset (3)", .min = 2, .max = 10},
 		{"--product", KH_OPT_STRING, &product_id, NULL, "ID", "baskets: what customers who bought it also bought"},
+		{"--customer", KH_OPT_STRING, &customer_id, NULL, "ID", "baskets: what the rules recommend to this customer"},
 		{"--months", KH_OPT_INT, &months, NULL, "N", "lifecycle and cohorts: months shown (12)", .min = 1, .max = 120},
 		{"--by-profit", KH_OPT_FLAG, &by_profit, NULL, NULL, "abc: classify by profit instead of revenue"},
 		{"--case-cost", KH_OPT_STRING, &case_cost, NULL, "YUAN", "profitability: service cost of one case (50)"},
@@ -401,6 +402,16 @@ int kh_cmd_analyze(int argc, char **argv)
 		return bad("--case-cost is an amount >= 0, not '%s'", case_cost);
 	if (strcmp(by, "contact") && strcmp(by, "account"))
 		return bad("--by is contact or account, not '%s'", by);
+	if (customer_id) {
+		if (csv) {
+			o.customer_key = customer_id;
+		} else {
+			char *end;
+			o.customer = strtoll(customer_id, &end, 10);
+			if (*end || o.customer < 1)
+				return bad("--customer is a contact id (an account id with --by account), not '%s'", customer_id);
+		}
+	}
 	if (product_id) {
 		if (csv) {
 			o.product_key = product_id;
@@ -657,6 +668,18 @@ static void print_baskets(json_t *j)
 			       NUM(r, "lift"));
 	} else if (a) {
 		printf("\nthat product is in no basket\n");
+	}
+	json_t *rec = json_object_get(j, "recommended");
+	if (json_is_object(rec)) {
+		printf("\nfor this customer (%lld products bought):\n", INT(rec, "products_bought"));
+		json_array_foreach(json_object_get(rec, "items"), i, r) {
+			printf("  %-40s confidence %.3f  lift %.2f  because of ", STR(json_object_get(r, "product"), "name"),
+			       NUM(r, "confidence"), NUM(r, "lift"));
+			print_items(json_object_get(r, "because"));
+			printf("\n");
+		}
+	} else if (rec) {
+		printf("\nthat customer bought nothing\n");
 	}
 }
 

@@ -83,6 +83,8 @@ enum kh_err kh_an_data_finish(struct kh_an_data *d);
 const char *kh_an_product_label(const struct kh_an_data *d, uint32_t k);
 /* The index of a database customer id already in the data, or -1. */
 int64_t kh_an_find_customer(const struct kh_an_data *d, int64_t id);
+/* The same for a CSV's text key; -1 when absent. */
+int64_t kh_an_find_customer_key(const struct kh_an_data *d, const char *key, size_t n);
 
 /* Loads the dataset from the database: the lines of the orders the principal
  * may read, the products and their categories, and the cases. Lines after
@@ -151,6 +153,8 @@ struct kh_an_opts {
 	int max_len;             /* baskets: itemset size (3) */
 	int64_t product;         /* baskets: "also bought" for this product (record id or CSV key index); -1 none */
 	const char *product_key; /* the same, as CSV text */
+	int64_t customer;         /* baskets: cross-sell for this customer (record id); -1 none */
+	const char *customer_key; /* the same, as CSV text */
 	struct kh_lifecycle_opts life;
 	int flow_months;         /* lifecycle: months of flows (12) */
 	double case_cost;        /* profitability: service cost of one case, yuan (50) */

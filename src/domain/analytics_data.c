@@ -232,6 +232,12 @@ int64_t kh_an_find_customer(const struct kh_an_data *d, int64_t id)
 	return p ? map_get(&p->cust, NULL, 0, id, 0) : -1;
 }
 
+int64_t kh_an_find_customer_key(const struct kh_an_data *d, const char *key, size_t n)
+{
+	struct priv *p = d->priv;
+	return p && p->cust.pool ? map_get(&p->cust, key, n, 0, 0) : -1;
+}
+
 int64_t kh_an_product_key(struct kh_an_data *d, const char *key, size_t n)
 {
 	struct priv *p = d->priv;
@@ -366,6 +372,7 @@ void kh_an_opts_init(struct kh_an_opts *o)
 		.min_confidence = 0.1,
 		.max_len = 3,
 		.product = -1,
+		.customer = -1,
 		.life = KH_LIFECYCLE_DEFAULTS,
 		.flow_months = 12,
 		.case_cost = 50,

@@ -1042,6 +1042,56 @@ out:
 
 /* ---- baskets ---- */
 
+/* {"customer", "products_bought", "items": [{"product", "confidence", "lift",
+ * "because": [products]}]}: the products customer c has not bought by as_of
+ * that a rule over what they have bought recommends. */
+static enum kh_err recommend(const struct kh_an_data *d, size_t c, int32_t as_of, const struct kh_itemsets *is,
+			     const struct kh_rule *rules, size_t nr, size_t limit, struct kh_jw *w)
+{
+	uint8_t *owned = calloc(d->n_products ? d->n_products : 1, 1);
+	size_t max = limit < 50 ? limit : 50, nrec = 0;
+	struct kh_reco *rec = malloc((max ? max : 1) * sizeof *rec);
+	if (!owned || !rec) {
+		free(owned);
+		free(rec);
+		return KH_ENOMEM;
+	}
+	size_t bought = 0;
+	for (size_t i = 0; i < d->n; i++)
+		if (d->cust[i] == c && d->day[i] <= as_of && d->product[i] < d->n_products && !owned[d->product[i]]) {
+			owned[d->product[i]] = 1;
+			bought++;
+		}
+	enum kh_err err = kh_recommend(is, rules, nr, owned, d->n_products, rec, max, &nrec);
+	if (!err) {
+		kh_jw_obj(w);
+		kh_jw_key(w, "customer");
+		kh_an_write_customer(d, c, w);
+		jkey_int(w, "products_bought", (int64_t)bought);
+		kh_jw_key(w, "items");
+		kh_jw_arr(w);
+		for (size_t k = 0; k < nrec; k++) {
+			const struct kh_rule *ru = &rules[rec[k].rule];
+			kh_jw_obj(w);
+			kh_jw_key(w, "product");
+			write_product(d, rec[k].item, w);
+			jkey_num(w, "confidence", rec[k].confidence);
+			jkey_num(w, "lift", rec[k].lift);
+			kh_jw_key(w, "because");
+			kh_jw_arr(w);
+			for (size_t i = is->start[ru->antecedent]; i < is->start[ru->antecedent + 1]; i++)
+				write_product(d, is->items[i], w);
+			kh_jw_arr_end(w);
+			kh_jw_obj_end(w);
+		}
+		kh_jw_arr_end(w);
+		kh_jw_obj_end(w);
+	}
+	free(owned);
+	free(rec);
+	return err;
+}
+
 enum kh_err kh_an_baskets(const struct kh_an_data *d, const struct kh_an_opts *o, struct kh_an_out *out,
 			  struct kh_errinfo *ei)
 {
@@ -1153,6 +1203,18 @@ enum kh_err kh_an_baskets(const struct kh_an_data *d, const struct kh_an_opts *o
 			}
 			kh_jw_arr_end(w);
 			kh_jw_obj_end(w);
+		}
+	}
+	/* Cross-sell for one customer: what the rules recommend from what they
+	 * bought. */
+	if (o->customer >= 0 || o->customer_key) {
+		int64_t c = o->customer_key ? kh_an_find_customer_key(d, o->customer_key, strlen(o->customer_key))
+					    : kh_an_find_customer(d, o->customer);
+		kh_jw_key(w, "recommended");
+		if (c < 0 || (size_t)c >= d->n_cust) {
+			kh_jw_null(w);
+		} else if ((err = recommend(d, (size_t)c, as_of, &is, rules, nr, o->limit, w))) {
+			goto out;
 		}
 	}
 	kh_jw_obj_end(w);

@@ -247,3 +247,41 @@ test('the cube: roll-up subtotals add up, drilling down into a year gives its qu
     assert.ok(b.body.error.fields[field], qs);
   }
 });
+
+test('cross-sell for a customer: products they have not bought, each from a rule over what they have', async () => {
+  const Q = 'min_support=0.002&min_confidence=0.05';
+  const all = (await call('GET', `/api/v1/analytics/baskets?${Q}&limit=1000`)).body;
+  assert.ok(all.rules.length > 0);
+  // A customer who bought the antecedent of a rule but not its consequent has a recommendation.
+  const rule = all.rules.find((r) => r.antecedent.length === 1);
+  const who = sql(`SELECT o.contact_id ${PURCHASES} AND l.product_id = ${rule.antecedent[0].id} AND o.order_date <= '${today()}' AND o.contact_id NOT IN (SELECT o2.contact_id FROM order_lines l2 JOIN orders o2 ON o2.id = l2.order_id WHERE l2.product_id = ${rule.consequent.id}) ORDER BY o.contact_id LIMIT 1`);
+  assert.ok(who, 'such a customer exists in the demo data');
+  const r = await call('GET', `/api/v1/analytics/baskets?${Q}&customer=${who}`);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  const rec = r.body.recommended;
+  assert.equal(rec.customer, Number(who));
+  const bought = new Set(sql(`SELECT DISTINCT l.product_id ${PURCHASES} AND o.contact_id = ${who} AND o.order_date <= '${today()}'`).split('\n').map(Number));
+  assert.equal(rec.products_bought, bought.size);
+  assert.ok(rec.items.length > 0);
+  assert.ok(rec.items.some((x) => x.product.id === rule.consequent.id));
+  for (const x of rec.items) {
+    assert.ok(!bought.has(x.product.id), `${x.product.name} was bought already`);
+    assert.ok(x.because.length > 0 && x.because.every((b) => bought.has(b.id)), 'the reason is what they bought');
+    // The confidence is the best of the rules over what they bought that end in it.
+    const best = Math.max(...all.rules.filter((u) => u.consequent.id === x.product.id && u.antecedent.every((a) => bought.has(a.id))).map((u) => u.confidence));
+    assert.ok(Math.abs(x.confidence - best) < 1e-9, `${x.confidence} vs ${best}`);
+  }
+  for (let i = 1; i < rec.items.length; i++) assert.ok(rec.items[i - 1].confidence >= rec.items[i].confidence);
+  // The command line gives the same.
+  const cli = await kehu(['analyze', 'baskets', '--db', srv.db, '--json', '--min-support', '0.002', '--min-confidence', '0.05', '--customer', who]);
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.deepEqual(JSON.parse(cli.stdout).recommended.items.map((x) => x.product.id), rec.items.map((x) => x.product.id));
+  // A contact who bought nothing gets null; a bad id is a 400 naming it.
+  const none = (await call('POST', '/api/v1/contacts', { json: { name: '没买过' } })).body.id;
+  assert.equal((await call('GET', `/api/v1/analytics/baskets?${Q}&customer=${none}`)).body.recommended, null);
+  for (const v of ['0', 'abc', '1.5']) {
+    const b = await call('GET', `/api/v1/analytics/baskets?customer=${v}`);
+    assert.equal(b.status, 400, v);
+    assert.ok(b.body.error.fields.customer, v);
+  }
+});

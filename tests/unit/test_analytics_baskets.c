@@ -152,6 +152,53 @@ static void also_bought_small(void **state)
 	assert_int_equal(n, 1);
 }
 
+/* Cross-sell for a customer from the rules of five baskets: {0,1} {0,1}
+ * {0,2} {1,2} {0,1,2}. Supports 0:4 1:4 2:3, {0,1}:3 {0,2}:2 {1,2}:2. */
+static void recommend_small(void **state)
+{
+	(void)state;
+	const uint32_t items[] = {0, 1, 0, 1, 0, 2, 1, 2, 0, 1, 2};
+	const size_t start[] = {0, 2, 4, 6, 8, 11};
+	struct kh_itemsets is;
+	struct kh_rule *rules;
+	size_t nr, n;
+	assert_int_equal(kh_fpgrowth(start, items, 5, 4, 0.2, 0, &is), KH_OK);
+	assert_int_equal(kh_assoc_rules(&is, 0, &rules, &nr), KH_OK);
+	struct kh_reco out[4];
+	/* Bought 0: 0 -> 1 (confidence 3/4, lift 0.75 / 0.8), then 0 -> 2 (2/4, 0.5 / 0.6). */
+	uint8_t owned[4] = {1, 0, 0, 0};
+	assert_int_equal(kh_recommend(&is, rules, nr, owned, 4, out, 4, &n), KH_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(out[0].item, 1);
+	assert_near(out[0].confidence, 0.75, 1e-12);
+	assert_near(out[0].lift, 0.75 / 0.8, 1e-12);
+	assert_int_equal(is.start[rules[out[0].rule].antecedent + 1] - is.start[rules[out[0].rule].antecedent], 1);
+	assert_int_equal(is.items[is.start[rules[out[0].rule].antecedent]], 0);
+	assert_int_equal(out[1].item, 2);
+	assert_near(out[1].confidence, 0.5, 1e-12);
+	assert_near(out[1].lift, 0.5 / 0.6, 1e-12);
+	/* At most max_out. */
+	assert_int_equal(kh_recommend(&is, rules, nr, owned, 4, out, 1, &n), KH_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0].item, 1);
+	/* Bought 0 and 1: only 2 is left; its best rule has confidence 1/2
+	 * ({0,1} -> 2 has only 1/3). */
+	owned[1] = 1;
+	assert_int_equal(kh_recommend(&is, rules, nr, owned, 4, out, 4, &n), KH_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0].item, 2);
+	assert_near(out[0].confidence, 0.5, 1e-12);
+	/* Everything bought, or nothing: nothing to recommend (item 3 is in no rule). */
+	owned[2] = 1;
+	assert_int_equal(kh_recommend(&is, rules, nr, owned, 4, out, 4, &n), KH_OK);
+	assert_int_equal(n, 0);
+	memset(owned, 0, sizeof owned);
+	assert_int_equal(kh_recommend(&is, rules, nr, owned, 4, out, 4, &n), KH_OK);
+	assert_int_equal(n, 0);
+	free(rules);
+	kh_itemsets_release(&is);
+}
+
 /* The UCI Online Retail data, loaded once. */
 static struct {
 	size_t lines;
@@ -487,6 +534,7 @@ int main(void)
 		cmocka_unit_test(fpgrowth_textbook),
 		cmocka_unit_test(fpgrowth_matches_brute_force),
 		cmocka_unit_test(also_bought_small),
+		cmocka_unit_test(recommend_small),
 		cmocka_unit_test(uci_counts),
 		cmocka_unit_test(uci_rfm_smoke),
 		cmocka_unit_test(uci_fpgrowth),
