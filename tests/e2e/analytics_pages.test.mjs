@@ -60,6 +60,19 @@ test('baskets: the association rules, then what is bought with a product', async
   assert.ok(also.items.length > 0, 'a product of a rule is bought with another');
   const top = also.items[0].product.name;
   await page.waitForFunction((n) => document.querySelector('[data-chart="also"]')?.textContent.includes(n), top);
+  // Cross-sell for one customer: the first of the best customers with a suggestion.
+  let who = null, rec = null;
+  for (const c of (await api('GET', '/analytics/rfm?limit=20')).body.customers) {
+    rec = (await api('GET', `/analytics/baskets?${Q}&product=${product.id}&customer=${c.customer_id}`)).body.recommended;
+    if (rec?.items.length) { who = c.customer_id; break; }
+  }
+  assert.ok(who, 'a good customer has a suggestion');
+  await page.locator('[data-card="recommended"] input[name="customer"]').fill(String(who));
+  await page.locator('[data-card="recommended"] button[type=submit]').click();
+  const recRows = page.locator('[data-table="recommended"] tbody tr');
+  await recRows.first().waitFor();
+  assert.equal(await recRows.count(), rec.items.length);
+  assert.match(await recRows.first().innerText(), new RegExp(rec.items[0].product.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
   await shot(page, 'analytics-baskets');
 });
 

@@ -12,6 +12,7 @@ interface Baskets {
   rule_count: number;
   rules: { antecedent: P[]; consequent: P; support: number; confidence: number; lift: number; baskets: number }[];
   also_bought?: { product: P; items: { product: P; together: number; confidence: number; lift: number }[] } | null;
+  recommended?: { customer: number; products_bought: number; items: { product: P; confidence: number; lift: number; because: P[] }[] } | null;
 }
 
 const SUPPORTS = ['0.001', '0.002', '0.005', '0.01', '0.02'];
@@ -19,8 +20,10 @@ const SUPPORTS = ['0.001', '0.002', '0.005', '0.01', '0.02'];
 export function BasketsPage() {
   const [support, setSupport] = useState('0.002');
   const [product, setProduct] = useState<number | null>(null);
+  const [customer, setCustomer] = useState<number | null>(null);
   const q: Record<string, string | number> = { min_support: support, min_confidence: '0.05', limit: 30 };
   if (product) q.product = product;
+  if (customer) q.customer = customer;
   const s = useApi<Baskets>('/analytics/baskets', q);
   locale.value;
   return (
@@ -33,12 +36,14 @@ export function BasketsPage() {
           </select>
         </label>
       </div>
-      <Loaded s={s}>{(d) => <BasketView d={d} onPick={setProduct} product={product} />}</Loaded>
+      <Loaded s={s}>{(d) => <BasketView d={d} onPick={setProduct} product={product} customer={customer} onCustomer={setCustomer} />}</Loaded>
     </>
   );
 }
 
-function BasketView({ d, onPick, product }: { d: Baskets; onPick: (id: number) => void; product: number | null }) {
+function BasketView({ d, onPick, product, customer, onCustomer }: {
+  d: Baskets; onPick: (id: number) => void; product: number | null; customer: number | null; onCustomer: (id: number | null) => void;
+}) {
   const names = (ps: P[]) => ps.map((p) => p.name).join(' + ');
   const products = new Map<number, string>();
   for (const r of d.rules) for (const p of [...r.antecedent, r.consequent]) products.set(p.id, p.name);
@@ -79,6 +84,32 @@ function BasketView({ d, onPick, product }: { d: Baskets; onPick: (id: number) =
               yAxis: { type: 'category', inverse: true, data: d.also_bought.items.map((i) => i.product.name) },
               series: [{ type: 'bar', data: d.also_bought.items.map((i) => Math.round(i.confidence * 1000) / 10) }],
             }} />
+        )}
+      </Card>
+      <Card title={ta('an_for_customer')} wide name="recommended">
+        <form class="an-toolbar" onSubmit={(e) => {
+          e.preventDefault();
+          const v = Number(((e.target as HTMLFormElement).elements.namedItem('customer') as HTMLInputElement).value);
+          onCustomer(Number.isInteger(v) && v > 0 ? v : null);
+        }}>
+          <label>{ta('an_customer_id')}{' '}
+            <input type="number" min="1" step="1" name="customer" defaultValue={customer ? String(customer) : ''} />
+          </label>
+          <button type="submit" class="btn">{ta('an_recommend')}</button>
+        </form>
+        {customer && d.recommended === null && <p class="muted">{ta('an_bought_nothing')}</p>}
+        {d.recommended && (
+          <>
+            <p class="an-note">{ta('an_products_bought', { n: int(d.recommended.products_bought) })}</p>
+            <table class="table table-compact" data-table="recommended">
+              <thead><tr><th>{ta('an_then')}</th><th>{ta('an_because')}</th><th class="num">{ta('an_confidence')}</th><th class="num">{ta('an_lift')}</th></tr></thead>
+              <tbody>
+                {d.recommended.items.map((r) => (
+                  <tr key={r.product.id}><td>{r.product.name}</td><td>{names(r.because)}</td><td class="col-percent">{pct(r.confidence, 1)}</td><td class="col-integer">{num(r.lift, 2)}</td></tr>
+                ))}
+              </tbody>
+            </table>
+          </>
         )}
       </Card>
     </div>
