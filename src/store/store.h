@@ -97,8 +97,9 @@ struct kh_store_ops {
 	enum kh_err (*search_flush)(struct kh_db *db);
 	/* Called once after the schema is created or migrated (search tables etc.). */
 	enum kh_err (*prepare_schema)(struct kh_db *db);
-	/* Tunes the connection for loading millions of rows (on = 1) or back (0,
-	 * which also completes deferred work such as search indexing: call it
+	/* Tunes the connection for loading millions of rows (on = 1), for
+	 * building the indexes of what was loaded (2: the rows are in), or back
+	 * (0, which also completes deferred work such as search indexing: call it
 	 * before the load's last commit). */
 	enum kh_err (*bulk)(struct kh_db *db, int on);
 	/* Erasure mode (on = 1): deleted and overwritten content is zeroed, and on
@@ -122,6 +123,13 @@ struct kh_store_ops {
 	 * once a second (SQLite: a passive WAL checkpoint; other engines: nothing). */
 	void (*defer_checkpoints)(struct kh_db *db);
 	void (*checkpoint)(struct kh_db *db);
+	/* A read-only request's reads in one snapshot (on = 1 before the first,
+	 * 0 after the last): SQLite then takes its WAL read lock once, not once a
+	 * statement (two fcntl calls each, a third of a point read's database
+	 * time). Anything but a read - a statement that writes, a transaction -
+	 * ends the snapshot first and runs as it would without one. NULL where it
+	 * would gain nothing. */
+	void (*snapshot)(struct kh_db *db, int on);
 	/* Tries to take the lock named key, shared by every server on the
 	 * database, until the current transaction ends: *got is 1 if this
 	 * transaction has it, 0 if another holds it. For work that one server of

@@ -9,6 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { WEB_ROOT, setupBrowserOnly, login, shot } from './browser.mjs';
 import { startServer } from '../api/lib/server.mjs';
@@ -267,4 +268,36 @@ test('duplicates: the cluster side by side, a value chosen by hand, merged, then
   assert.equal(kept.email, null);
   assert.equal((await api('GET', `/contacts/${b.id}`)).archived_at, null);
   assert.equal((await api('GET', `/activities/${act.id}`)).contact_id, b.id);
+});
+
+/** axe-core (installed with the web UI) on the page as it is: no serious or critical violations. */
+async function accessible(what) {
+  await page.evaluate(await readFile(resolve('web/node_modules/axe-core/axe.min.js'), 'utf8'));
+  const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')})`);
+  assert.deepEqual(bad, [], what);
+}
+
+test('the wizard at each step, the export dialog and the duplicate finder pass axe-core', async () => {
+  await page.goto(s.url('/data/import'));
+  await page.locator('#im-drop').waitFor();
+  await accessible('upload');
+  await dropFile('#im-drop', 'a11y.csv', Buffer.from('姓名,手机,邮箱\n钱七,13500001111,q7@x.cn\n孙八,12,bad\n'));
+  await page.locator('table.im-map').waitFor();
+  await accessible('mapping');
+  await page.locator('#im-check').click();
+  await page.locator('tr.im-row-bad').waitFor({ timeout: 30000 });
+  await accessible('preview');
+  await page.locator('#im-run').click();
+  await page.locator('.im-report').waitFor({ timeout: 30000 });
+  await accessible('report');
+  await page.goto(s.url('/contacts'));
+  await page.locator('#ex-open').click();
+  await page.locator('.dialog .ex-format').first().waitFor();
+  await accessible('export dialog');
+  await page.goto(s.url('/data/duplicates?entity=contacts'));
+  await page.locator('#dd-scan').click();
+  await page.locator('.dd-summary').waitFor({ timeout: 30000 });
+  await accessible('duplicates');
 });
