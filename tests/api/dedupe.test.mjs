@@ -27,6 +27,8 @@ test('scan, merge, undo', async () => {
     await make(srv, token, 'contacts', { name: '李娜', mobile: '13700000000', city: '北京' });
     const act = await make(srv, token, 'activities', { type: 'call', subject: '电话回访', contact_id: b.id });
     const opp = await make(srv, token, 'opportunities', { name: '交换机采购', account_id: acc.id, contact_id: c.id });
+    const order = await make(srv, token, 'orders', { contact_id: b.id, order_date: '2026-01-15', status: 'confirmed' });
+    const kase = await make(srv, token, 'cases', { subject: '交换机故障', status: 'new', contact_id: c.id });
 
     let r = await srv.call('POST', '/api/v1/dedupe/contacts', { token });
     assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -47,13 +49,15 @@ test('scan, merge, undo', async () => {
     assert.equal(r.status, 201, JSON.stringify(r.body));
     const merge = r.body;
     assert.equal(r.headers.get('location'), `/api/v1/merges/${merge.id}`);
-    assert.equal(merge.moved, 2);
+    assert.equal(merge.moved, 4, 'the call, the deal, the order and the case');
     const winner = (await srv.call('GET', `/api/v1/contacts/${a.id}`, { token })).body;
     assert.equal(winner.title, '采购经理');
     assert.equal(winner.wechat, 'zhangwei88', 'an empty field is filled from a loser');
     assert.equal(winner.email, 'zw@huawei.com');
     assert.equal((await srv.call('GET', `/api/v1/activities/${act.id}`, { token })).body.contact_id, a.id);
     assert.equal((await srv.call('GET', `/api/v1/opportunities/${opp.id}`, { token })).body.contact_id, a.id);
+    assert.equal((await srv.call('GET', `/api/v1/orders/${order.id}`, { token })).body.contact_id, a.id);
+    assert.equal((await srv.call('GET', `/api/v1/cases/${kase.id}`, { token })).body.contact_id, a.id);
     for (const loser of [b, c])
       assert.ok((await srv.call('GET', `/api/v1/contacts/${loser.id}`, { token })).body.archived_at);
     assert.equal(sql(srv.db, `SELECT record_id, winner_id FROM kh_merged WHERE merge_id = ${merge.id} ORDER BY record_id`),
@@ -73,6 +77,8 @@ test('scan, merge, undo', async () => {
     assert.equal(back.wechat, null);
     assert.equal((await srv.call('GET', `/api/v1/activities/${act.id}`, { token })).body.contact_id, b.id);
     assert.equal((await srv.call('GET', `/api/v1/opportunities/${opp.id}`, { token })).body.contact_id, c.id);
+    assert.equal((await srv.call('GET', `/api/v1/orders/${order.id}`, { token })).body.contact_id, b.id);
+    assert.equal((await srv.call('GET', `/api/v1/cases/${kase.id}`, { token })).body.contact_id, c.id);
     assert.equal((await srv.call('GET', `/api/v1/contacts/${b.id}`, { token })).body.archived_at, null);
     assert.equal(sql(srv.db, 'SELECT count(*) FROM kh_merged'), '0');
     r = await srv.call('POST', `/api/v1/merges/${merge.id}/undo`, { token });
