@@ -123,13 +123,6 @@ struct kh_store_ops {
 	 * once a second (SQLite: a passive WAL checkpoint; other engines: nothing). */
 	void (*defer_checkpoints)(struct kh_db *db);
 	void (*checkpoint)(struct kh_db *db);
-	/* A read-only request's reads in one snapshot (on = 1 before the first,
-	 * 0 after the last): SQLite then takes its WAL read lock once, not once a
-	 * statement (two fcntl calls each, a third of a point read's database
-	 * time). Anything but a read - a statement that writes, a transaction -
-	 * ends the snapshot first and runs as it would without one. NULL where it
-	 * would gain nothing. */
-	void (*snapshot)(struct kh_db *db, int on);
 	/* Tries to take the lock named key, shared by every server on the
 	 * database, until the current transaction ends: *got is 1 if this
 	 * transaction has it, 0 if another holds it. For work that one server of
