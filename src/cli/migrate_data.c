@@ -376,11 +376,14 @@ static enum kh_err run(struct migration *m, char *msg, size_t msglen)
 	if ((err = list_tables(m, msg, msglen)) || (err = check_target(m, msg, msglen)))
 		return err;
 	/* The SQLite driver indexes search documents after their transaction (a
-	 * queue that the server applies in the background): apply what waits, so
-	 * that the copy has every document. */
+	 * queue that the server applies in the background, and the documents a
+	 * crashed bulk load staged): apply what waits, so that the copy has every
+	 * document. */
 	int64_t queued = 0;
 	for (int i = 0; m->src->ops->search_flush && i < 100000; i++) {
-		if (kh_db_int(m->src, "SELECT count(*) FROM kh_search_queue", NULL, 0, &queued) || queued == 0)
+		if (kh_db_int(m->src, "SELECT (SELECT count(*) FROM kh_search_queue) + (SELECT count(*) FROM kh_search_bulk)",
+			      NULL, 0, &queued) ||
+		    queued == 0)
 			break;
 		if ((err = m->src->ops->search_flush(m->src))) {
 			snprintf(msg, msglen, "cannot bring the source's search index up to date: %s",
