@@ -207,4 +207,6 @@ enum kh_err kh_surveys_mail_queue(struct kh_db *db, int delay_seconds)
 	return kh_job_enqueue(db, "surveys.mail", run_at, NULL, key);
 }
 
-const struct kh_job_kind kh_surveys_mail_kind = {"surveys.mail", mail_job, 5, 0};
+/* Safe to run again after a crash: each invitation is marked sent before its
+ * message goes, so a second run mails only those still pending. */
+const struct kh_job_kind kh_surveys_mail_kind = {"surveys.mail", mail_job, 5, 1};
