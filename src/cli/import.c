@@ -33,7 +33,7 @@ static void draw(void *cls, const struct kh_import_stats *s)
 	if (!b->tty)
 		return;
 	int64_t now = kh_now();
-	if (now - b->last_drawn < 100000 && s->bytes_done < s->bytes_total)
+	if (now - b->last_drawn < 100000 && s->bytes_done < s->bytes_total && !s->phase)
 		return; /* ten times a second is enough */
 	b->last_drawn = now;
 	double frac = s->bytes_total ? (double)s->bytes_done / (double)s->bytes_total : 0;
@@ -45,7 +45,12 @@ static void draw(void *cls, const struct kh_import_stats *s)
 	memset(bar + fill, '.', (size_t)(width - fill));
 	bar[width] = '\0';
 	double secs = (double)(now - b->started) / 1e6;
-	fprintf(stderr, "\r[%s] %3d%% %lld rows (%.0f/s) %lld new %lld updated %lld skipped %lld failed ", bar,
+	if (s->phase) { /* the rows are in: say what the wait is for */
+		fprintf(stderr, "\r[%s] %3d%% %lld rows; %s...\033[K", bar, (int)(100 * frac), (long long)s->rows, s->phase);
+		fflush(stderr);
+		return;
+	}
+	fprintf(stderr, "\r[%s] %3d%% %lld rows (%.0f/s) %lld new %lld updated %lld skipped %lld failed \033[K", bar,
 		(int)(100 * frac), (long long)s->rows, secs > 0 ? (double)s->rows / secs : 0.0, (long long)s->created,
 		(long long)s->updated, (long long)s->skipped, (long long)s->failed);
 	fflush(stderr);

@@ -1483,6 +1483,9 @@ enum kh_err kh_import_run(struct kh_ctx *ctx, int64_t job, struct kh_src src, kh
 	int64_t t_phase = kh_now();
 	double cpu_phase = cpu_seconds();
 	if (!err && r.indexes_dropped) {
+		r.st.phase = "building indexes";
+		if (progress)
+			progress(cls, &r.st);
 		err = bulk_on ? db->ops->bulk(db, 2) : KH_OK;
 		if (!err)
 			err = kh_schema_indexes(db, r.o.e, 1);
@@ -1492,6 +1495,9 @@ enum kh_err kh_import_run(struct kh_ctx *ctx, int64_t job, struct kh_src src, kh
 		 cpu_seconds() - cpu_phase);
 	t_phase = kh_now(), cpu_phase = cpu_seconds();
 	if (!err && !bad_file && bulk_on) {
+		r.st.phase = "building the search index";
+		if (progress)
+			progress(cls, &r.st);
 		err = db->ops->bulk(db, 0);
 		bulk_on = err != KH_OK;
 	}
@@ -1546,6 +1552,7 @@ enum kh_err kh_import_run(struct kh_ctx *ctx, int64_t job, struct kh_src src, kh
 			kh_db_commit(db);
 		}
 	}
+	r.st.phase = NULL;
 	if (progress)
 		progress(cls, &r.st);
 	if (stats)

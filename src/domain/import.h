@@ -52,6 +52,10 @@ struct kh_import_stats {
 	int64_t created, updated, skipped, failed;
 	int64_t last_row;    /* the file's row number handled last */
 	uint64_t bytes_done, bytes_total;
+	/* NULL while rows are read; then what the import does after them (for a
+	 * million rows, tens of seconds): "building indexes", "building the search
+	 * index". */
+	const char *phase;
 };
 
 /* Creates a job (status "queued"). fingerprint identifies the file and
