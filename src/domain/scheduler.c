@@ -18,6 +18,9 @@
 /* Lease holders that hold the worker's lock are named so: a server that has the
  * lock knows every other such holder is gone (the lock would be theirs). */
 #define LOCK_HOLDER "lock:"
+/* A server that has just lost the lock (its connection broke) lets the others
+ * take it first: theirs are likely the healthier connections. */
+#define LOST_WAIT_US 2000000
 
 struct kh_scheduler {
 	pthread_t thread;
@@ -27,6 +30,7 @@ struct kh_scheduler {
 	struct kh_db *db;
 	char holder[128];
 	int use_lock;        /* PostgreSQL, direct: leadership is the session lock */
+	int64_t wait_until;  /* monotonic us: no try for the lock before */
 	_Atomic int leading; /* this server runs the background work now */
 };
 
@@ -36,15 +40,26 @@ struct kh_scheduler {
  * another server takes over within a tick; the lease row then only says who
  * leads. Otherwise (SQLite, or PostgreSQL behind pgbouncer in transaction
  * mode) the lease alone decides, and a dead holder's runs out in 30 s. */
+static int64_t monotonic_us(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
 static int lead(struct kh_scheduler *s)
 {
 	if (s->use_lock) {
+		if (monotonic_us() < s->wait_until)
+			return 0;
 		int held = 0;
 		enum kh_err err = s->db->ops->hold_lock(s->db, WORKER_LOCK, &held);
 		if (err == KH_EINVAL) {
 			s->use_lock = 0; /* no session lock here: the lease decides */
 			memmove(s->holder, s->holder + strlen(LOCK_HOLDER), strlen(s->holder) - strlen(LOCK_HOLDER) + 1);
 		} else if (err || !held) {
+			if (s->leading)
+				s->wait_until = monotonic_us() + LOST_WAIT_US;
 			return 0;
 		} else {
 			/* A server on a pooled connection may hold the lease: then it

@@ -44,6 +44,12 @@ enum kh_err kh_pg_hold_lock(struct kh_db *db, int64_t key, int *held)
 	if (kh_pg_pooled(db))
 		return KH_EINVAL;
 	int64_t k = kh_pg_lock_key(key);
+	if (s->lock_lost) {
+		/* A query found the connection dead while it held the lock: say so
+		 * once; the next call reconnects and tries again. */
+		s->lock_lost = 0;
+		return KH_OK;
+	}
 	if (s->lock_held) {
 		/* Still ours? The server may have ended the session (a restart,
 		 * pg_terminate_backend) without libpq having noticed yet. A session
@@ -61,9 +67,10 @@ enum kh_err kh_pg_hold_lock(struct kh_db *db, int64_t key, int *held)
 			return KH_OK;
 		}
 		kh_warn("postgresql: this server no longer holds the background-work lock");
+		s->lock_held = 0;
+		s->lock_lost = 0; /* said now, once */
+		return KH_OK; /* lost: the caller decides when to ask again */
 	}
-	s->lock_held = 0;
-	s->lock_lost = 0;
 	if (!kh_pg_connection_ok(db))
 		return kh_pg_fail(db, NULL, "connect");
 	return try_take(db, k, held);

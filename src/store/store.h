@@ -135,7 +135,8 @@ struct kh_store_ops {
 	 * server dies, its connection and the lock go with it and another takes
 	 * it. A connection that loses the lock (the server or the network dropped
 	 * it) fails every call until hold_lock is called again, so work begun
-	 * under the lock cannot go on without it. KH_EINVAL where a session lock
+	 * under the lock cannot go on without it; that call answers *held = 0
+	 * without trying to take it back, and the next one tries. KH_EINVAL where a session lock
 	 * cannot be kept (behind pgbouncer in transaction mode); NULL where one
 	 * process owns the database (SQLite). */
 	enum kh_err (*hold_lock)(struct kh_db *db, int64_t key, int *held);
