@@ -6,6 +6,7 @@
 #include "domain/auth.h"
 #include "domain/read.h"
 #include "http/server.h"
+#include "model/permission.h"
 #include "util/utf8.h"
 
 /* The login body is {"username": "...", "password": "..."} and nothing else. */
@@ -21,6 +22,27 @@ static const char *string_member(struct kh_req *r, const char *key)
 		return NULL;
 	}
 	return json_string_value(v);
+}
+
+/* Reads the user's own record as they see it: personal fields masked as their
+ * role masks them, but never hidden - a role need not read the users entity
+ * for its holder to see who they are (login and /auth/me would be 404). */
+static enum kh_err own_record(struct kh_req *r, int64_t user_id, struct kh_jw *w)
+{
+	const struct kh_entity *users = kh_entity_find("users");
+	struct kh_role self_role;
+	struct kh_principal self = r->who;
+	struct kh_ctx ctx = r->ctx;
+	if (!self.is_admin) {
+		if (self.perms)
+			self_role = *self.perms;
+		else
+			memset(&self_role, 0, sizeof self_role);
+		self_role.scope[users->code][KH_ACT_READ] = KH_SCOPE_ALL;
+		self.perms = &self_role;
+	}
+	ctx.who = &self;
+	return kh_record_get(&ctx, users, user_id, w, NULL);
 }
 
 enum kh_err kh_api_login(struct kh_req *r)
@@ -53,7 +75,7 @@ enum kh_err kh_api_login(struct kh_req *r)
 	kh_jw_key(w, "expires_at");
 	kh_jw_str(w, in.expires);
 	kh_jw_key(w, "user");
-	err = kh_record_get(&r->ctx, kh_entity_find("users"), in.user_id, w, NULL);
+	err = own_record(r, in.user_id, w);
 	kh_jw_obj_end(w);
 	return err;
 }
@@ -92,7 +114,77 @@ enum kh_err kh_api_user_logout_all(struct kh_req *r)
 	return logout_all(r, r->id);
 }
 
+/* The scope the generic record routes grant the principal for an action on
+ * an entity: the role's, except that only administrators write entities
+ * marked admin_write and that entities with routes of their own (API keys) are
+ * not written through the record routes at all. This mirrors authorize() in
+ * src/http/server.c, which refuses those writes before any scope is asked. */
+static enum kh_scope route_scope(const struct kh_principal *who, const struct kh_entity *e, enum kh_action a)
+{
+	int writes = a == KH_ACT_CREATE || a == KH_ACT_EDIT || a == KH_ACT_DELETE;
+	if (writes && (e->flags & KH_E_OWN_ROUTES))
+		return KH_SCOPE_NONE;
+	if (writes && (e->flags & KH_E_ADMIN_WRITE) && !who->is_admin)
+		return KH_SCOPE_NONE;
+	return kh_scope_of(who, e, a);
+}
+
+/* What the principal may do, so that a client can leave out what would be
+ * refused: {"role", "is_admin", "personal_data", "entities": {name: {action:
+ * scope}}}. Which records an own or team scope reaches is still the server's
+ * decision, record by record. */
+static void write_permissions(struct kh_jw *w, const struct kh_principal *who)
+{
+	kh_jw_obj(w);
+	kh_jw_key(w, "role");
+	if (who->role)
+		kh_jw_str(w, who->role);
+	else
+		kh_jw_null(w);
+	kh_jw_key(w, "is_admin");
+	kh_jw_bool(w, who->is_admin);
+	kh_jw_key(w, "personal_data");
+	kh_jw_bool(w, kh_sees_personal(who));
+	kh_jw_key(w, "entities");
+	kh_jw_obj(w);
+	for (int i = 0; i < kh_nentities; i++) {
+		const struct kh_entity *e = kh_entities[i];
+		kh_jw_key(w, e->name);
+		kh_jw_obj(w);
+		for (int a = 0; a < KH_NACTIONS; a++) {
+			kh_jw_key(w, kh_action_name((enum kh_action)a));
+			kh_jw_str(w, kh_scope_name(route_scope(who, e, (enum kh_action)a)));
+		}
+		kh_jw_obj_end(w);
+	}
+	kh_jw_obj_end(w);
+	kh_jw_obj_end(w);
+}
+
+/* The user's record as GET /users/{id} shows it, with one more member,
+ * "permissions" (older clients ignore it). */
 enum kh_err kh_api_me(struct kh_req *r)
 {
-	return kh_record_get(&r->ctx, kh_entity_find("users"), r->who.user_id, &r->jw, NULL);
+	struct kh_buf rec = KH_BUF_INIT;
+	struct kh_jw rw;
+	kh_jw_init(&rw, &rec);
+	enum kh_err err = own_record(r, r->who.user_id, &rw);
+	if (!err && rec.err)
+		err = kh_req_fail(r, rec.err, "cannot write the user record");
+	if (!err && (rec.len < 2 || rec.data[0] != '{' || rec.data[rec.len - 1] != '}'))
+		err = kh_req_fail(r, KH_EINTERNAL, "the user record is not an object");
+	if (!err) {
+		/* The record's members, then ours, in one object. */
+		struct kh_jw *w = &r->jw;
+		kh_jw_obj(w);
+		if (rec.len > 2) {
+			kh_jw_sep(w);
+			kh_buf_add(w->b, rec.data + 1, rec.len - 2);
+		}
+		kh_jw_key(w, "permissions");
+		write_permissions(w, &r->who);
+		kh_jw_obj_end(w);
+	}
+	kh_buf_release(&rec);
+	return err;
 }
