@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { lazy, Suspense } from 'preact/compat';
-import { entities, expired, login, logout, meta, setLanguage, user } from './lib/session';
+import { entities, expired, login, logout, may, meta, setLanguage, user } from './lib/session';
 import { LOCALES, entityLabel, locale, singularLabel, t } from './lib/i18n';
 import { matchRoute, navigate, url } from './lib/router';
-import { DATA_LINKS, navGroups } from './lib/nav';
+import { dataLinks, navGroups } from './lib/nav';
 import { Dialog, Link, Loading, Toasts } from './components/ui';
 import { GlobalSearch } from './components/Search';
 import { LoginPage, LoginForm } from './pages/Login';
@@ -45,7 +45,9 @@ function LanguageSwitch({ id }: { id?: string }) {
 }
 
 function Nav({ current, onGo }: { current: string; onGo: () => void }) {
-  const groups = navGroups(meta.value?.entities ?? []);
+  // Only what the user's role may read (GET /auth/me's permissions).
+  const groups = navGroups((meta.value?.entities ?? []).filter((e) => may(e, 'read')));
+  const data = dataLinks(meta.value?.entities ?? [], may);
   const item = (href: string, label: string) => (
     <li key={href}>
       <Link href={href} aria-current={current === href ? 'page' : undefined} onClickCapture={onGo}>
@@ -78,10 +80,12 @@ function Nav({ current, onGo }: { current: string; onGo: () => void }) {
           <ul>{g.entities.map((e) => item(`/${e.name}`, entityLabel(e)))}</ul>
         </div>
       ))}
-      <div class="nav-group">
-        <h2 class="nav-title">{it('im_nav')}</h2>
-        <ul>{DATA_LINKS.map(([href, key]) => item(href, it(key)))}</ul>
-      </div>
+      {data.length > 0 && (
+        <div class="nav-group">
+          <h2 class="nav-title">{it('im_nav')}</h2>
+          <ul>{data.map(([href, key]) => item(href, it(key)))}</ul>
+        </div>
+      )}
       <div class="nav-foot mobile-only">
         <LanguageSwitch id="lang-menu" />
         <button class="btn btn-ghost" onClick={logout}>{t('sign_out')}</button>

@@ -6,7 +6,8 @@ import { api } from '../lib/api';
 import { enumLabel, fieldLabel, locale, serverMessage, t } from '../lib/i18n';
 import { formatDate, formatDateTime, formatMoney, formatNumber } from '../lib/format';
 import { refTitle, rememberTitle, titleOf, users, loadUsers } from '../lib/refs';
-import { entities } from '../lib/session';
+import { entities, permissions } from '../lib/session';
+import { isMasked } from '../lib/permissions';
 import { escapeLike } from '../lib/query';
 import { sortByName } from '../lib/collate';
 import { Link } from './ui';
@@ -50,9 +51,10 @@ export function FieldValue({ entity, f, r }: { entity: string; f: Field; r: Rec 
         </span>
       );
     case 'email':
-      return <a href={`mailto:${v}`}>{v}</a>;
+      // A masked value (j***@example.com) is no address to write to: plain text.
+      return isMasked(permissions.value, v, f) ? <span class="masked">{v}</span> : <a href={`mailto:${v}`}>{v}</a>;
     case 'phone':
-      return <a href={`tel:${String(v).replace(/[^\d+]/g, '')}`}>{v}</a>;
+      return isMasked(permissions.value, v, f) ? <span class="masked">{v}</span> : <a href={`tel:${String(v).replace(/[^\d+]/g, '')}`}>{v}</a>;
     case 'url':
       return /^https?:\/\//i.test(v) ? (
         <a href={v} target="_blank" rel="noopener noreferrer">{v}</a>

@@ -3,7 +3,10 @@ import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { linkClick } from '../lib/router';
 import { ApiError } from '../lib/api';
-import { t } from '../lib/i18n';
+import { locale, t } from '../lib/i18n';
+import { errorMessageIn } from '../lib/errors';
+import { meta } from '../lib/session';
+import type { Entity } from '../lib/meta';
 
 export function Link(props: JSX.HTMLAttributes<HTMLAnchorElement> & { href: string }) {
   return <a {...props} onClick={linkClick as any} />;
@@ -37,14 +40,10 @@ export function Toasts() {
   );
 }
 
-/** A readable sentence for an error from the API. */
-export function errorText(e: unknown): string {
-  if (e instanceof ApiError) {
-    if (e.status === 0) return t('network_error');
-    if (e.status === 403) return t('forbidden');
-    if (e.status === 404) return t('record_not_found');
-    return e.message;
-  }
+/** A readable sentence for an error from the API, in the UI's language (by the error's code, lib/errors.ts);
+ *  `entity` names the fields of the form that was sent. */
+export function errorText(e: unknown, entity?: Entity): string {
+  if (e instanceof ApiError) return errorMessageIn(locale.value, e, meta.value, entity);
   return t('error_generic', { msg: String((e as Error)?.message ?? e) });
 }
 

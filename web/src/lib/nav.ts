@@ -2,6 +2,8 @@
 import type { Entity } from './meta';
 import type { MessageKey } from './messages';
 import type { ImportKey } from './import-i18n';
+import type { Action } from './permissions';
+import { dedupeEntities, importableEntities } from './import';
 
 const NAV: { key: MessageKey; entities: string[] }[] = [
   { key: 'nav_sales', entities: ['accounts', 'contacts', 'leads', 'opportunities', 'quotes'] },
@@ -27,3 +29,13 @@ export function navGroups(all: Entity[]): { key: MessageKey; entities: Entity[] 
 
 /** Getting data in and out (pages/import): a menu group of its own. */
 export const DATA_LINKS: [string, ImportKey][] = [['/data/import', 'im_nav_import'], ['/data/duplicates', 'im_nav_dedupe']];
+
+/** The data links the user's role can use: import if some entity may be imported, the duplicate
+ *  finder if some entity's duplicates may be merged (a merge edits one record and archives the rest). */
+export function dataLinks(all: Entity[], may: (e: Entity, a: Action) => boolean): [string, ImportKey][] {
+  const ok: Record<string, boolean> = {
+    '/data/import': importableEntities(all).some((e) => may(e, 'import')),
+    '/data/duplicates': dedupeEntities(all).some((e) => may(e, 'edit') && may(e, 'delete')),
+  };
+  return DATA_LINKS.filter(([href]) => ok[href]);
+}

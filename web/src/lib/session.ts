@@ -7,8 +7,19 @@ import { api, ApiError, call, setExpiredHandler, setToken, type Rec } from './ap
 import type { Entity, Meta } from './meta';
 import { applyLocale, normalizeLocale } from './i18n';
 import type { Locale } from './format';
+import { can, canOnRecord, permissionsOf, type Action } from './permissions';
 
 export const user = signal<Rec | null>(null);
+/** What the user's role allows (GET /auth/me's "permissions"); null from an older server. */
+export const permissions = computed(() => permissionsOf(user.value));
+/** Whether the user's role allows the action on the entity at all. */
+export function may(e: Entity, a: Action): boolean {
+  return can(permissions.value, e, a, user.value?.role);
+}
+/** Whether the action is offered on this record (scope "own": the user's own records only). */
+export function mayOn(e: Entity, a: Action, rec: Rec): boolean {
+  return canOnRecord(permissions.value, e, a, rec, user.value?.id as number, user.value?.role);
+}
 export const meta = signal<Meta | null>(null);
 export const entities = computed(() => {
   const m = new Map<string, Entity>();
@@ -87,9 +98,21 @@ export function setLanguage(l: Locale) {
   if (user.value) savePrefs({ language: l });
 }
 
+/** The user with their permissions: login answers the user record only. */
+async function withPermissions(u: Rec): Promise<Rec> {
+  if (u.permissions) return u;
+  try {
+    return await api.get<Rec>('/auth/me');
+  } catch (e) {
+    console.warn('permissions:', e);
+    return u;
+  }
+}
+
 async function afterLogin(u: Rec) {
   user.value = u;
-  const [m] = await Promise.all([api.get<Meta>('/meta'), loadPrefs()]);
+  const [m, me] = await Promise.all([api.get<Meta>('/meta'), withPermissions(u), loadPrefs()]);
+  user.value = me;
   meta.value = m;
   const lang = normalizeLocale(prefs.value.language as string) ?? normalizeLocale(u.locale);
   if (lang) applyLocale(lang);
@@ -105,7 +128,7 @@ export async function login(username: string, password: string) {
     const w = waiting;
     waiting = [];
     if (same) {
-      user.value = r.user;
+      user.value = await withPermissions(r.user);
       w.forEach((f) => f());
       return;
     }

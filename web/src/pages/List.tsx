@@ -8,7 +8,8 @@ import { PAGE_SIZES, apiQuery, parseListState, serializeListState, sortDirection
 import { entityLabel, enumLabel, fieldLabel, locale, serverMessage, singularLabel, t } from '../lib/i18n';
 import { formatNumber, coerce } from '../lib/format';
 import { navigate, url } from '../lib/router';
-import { prefs, savePrefs, user } from '../lib/session';
+import { may, permissions, prefs, savePrefs, user } from '../lib/session';
+import { canAssign } from '../lib/permissions';
 import { loadUsers, titleOf, users } from '../lib/refs';
 import { sortByName } from '../lib/collate';
 import { Dialog, ErrorBox, Link, errorText, toast } from '../components/ui';
@@ -119,7 +120,7 @@ export function ListPage({ entity: e }: { entity: Entity }) {
       toast(`${label}: ${t('bulk_done', { ok: res.changed, failed: res.failed })}`, res.failed ? 'warn' : 'ok', 6000);
       setFailures(res.data.filter((x) => !x.ok).map((x) => ({ rec: targets.find((r) => r.id === x.id)!, why: bulkReason(e, x) })));
     } catch (err) {
-      toast(errorText(err), 'error', 8000);
+      toast(errorText(err, e), 'error', 8000);
     }
     setBulkBusy(false);
     setSelected(new Set());
@@ -131,7 +132,13 @@ export function ListPage({ entity: e }: { entity: Entity }) {
     await runBulk(t('bulk_archive'), 'archive');
   }
 
-  const canWrite = !e.admin_write || user.value?.role === 'admin';
+  // What the role allows (GET /auth/me); what is not allowed is not offered. Bulk changes of records
+  // beyond an "own" or "team" scope are refused by the server record by record, and listed.
+  const canCreate = may(e, 'create');
+  const canBulkEdit = may(e, 'edit');
+  const canBulkAssign = !!field(e, 'owner_id') && canAssign(permissions.value, e, user.value?.role);
+  const canBulkArchive = may(e, 'delete');
+  const canSelect = canBulkEdit || canBulkAssign || canBulkArchive;
 
   return (
     <section class="page list-page" aria-labelledby="page-title">
@@ -140,7 +147,7 @@ export function ListPage({ entity: e }: { entity: Entity }) {
           {entityLabel(e)}
           {total !== null && <span class="count" aria-label={`${total}`}>{formatNumber(total, locale.value)}</span>}
         </h1>
-        {canWrite && (
+        {canCreate && (
           <Link class="btn btn-primary" href={`/${e.name}/new`}>
             + {t('new_record', { entity: singularLabel(e) })}
           </Link>
@@ -164,18 +171,19 @@ export function ListPage({ entity: e }: { entity: Entity }) {
         <button class="btn" aria-expanded={showColumns} aria-controls="columns" onClick={() => setShowColumns(!showColumns)}>
           {t('list_columns')}
         </button>
-        <DataTools e={e} query={apiQuery(st, e, me)} columns={columns.map((c) => c.name)} total={total} />
+        <DataTools e={e} query={apiQuery(st, e, me)} columns={columns.map((c) => c.name)} total={total}
+          canExport={may(e, 'export')} canImport={may(e, 'import')} canMerge={may(e, 'edit') && may(e, 'delete')} />
       </div>
 
       {showFilters && <Filters e={e} st={st} update={update} />}
       {showColumns && <ColumnChooser e={e} columns={columns.map((c) => c.name)} />}
 
-      {selected.size > 0 && (
+      {canSelect && selected.size > 0 && (
         <div class="bulkbar" role="region" aria-label={t('bulk_selected', { n: selected.size })}>
           <strong>{t('bulk_selected', { n: selected.size })}</strong>
-          <button class="btn" disabled={bulkBusy} onClick={() => setBulk('edit')}>{t('bulk_edit')}</button>
-          {field(e, 'owner_id') && <button class="btn" disabled={bulkBusy} onClick={() => setBulk('assign')}>{t('bulk_assign')}…</button>}
-          <button class="btn btn-danger" disabled={bulkBusy} onClick={bulkArchive}>{t('bulk_archive')}</button>
+          {canBulkEdit && <button class="btn" disabled={bulkBusy} onClick={() => setBulk('edit')}>{t('bulk_edit')}</button>}
+          {canBulkAssign && <button class="btn" disabled={bulkBusy} onClick={() => setBulk('assign')}>{t('bulk_assign')}…</button>}
+          {canBulkArchive && <button class="btn btn-danger" disabled={bulkBusy} onClick={bulkArchive}>{t('bulk_archive')}</button>}
           <button class="btn btn-ghost" onClick={() => setSelected(new Set())}>{t('bulk_clear')}</button>
         </div>
       )}
@@ -207,10 +215,12 @@ export function ListPage({ entity: e }: { entity: Entity }) {
         <table class="table">
           <thead>
             <tr>
-              <th class="col-check">
-                <input type="checkbox" aria-label={t('select_all')} checked={allSelected}
-                  onChange={() => setSelected(allSelected ? new Set() : new Set(rows.map((r) => r.id)))} />
-              </th>
+              {canSelect && (
+                <th class="col-check">
+                  <input type="checkbox" aria-label={t('select_all')} checked={allSelected}
+                    onChange={() => setSelected(allSelected ? new Set() : new Set(rows.map((r) => r.id)))} />
+                </th>
+              )}
               {columns.map((c) => {
                 const dir = sortDirection(st.sort, c.name, e.default_sort);
                 return (
@@ -232,9 +242,11 @@ export function ListPage({ entity: e }: { entity: Entity }) {
           <tbody>
             {rows.map((r) => (
               <tr key={r.id} class={selected.has(r.id) ? 'selected' : ''}>
-                <td class="col-check">
-                  <input type="checkbox" aria-label={t('select_row', { title: titleOf(e, r) })} checked={selected.has(r.id)} onChange={() => toggle(r.id)} />
-                </td>
+                {canSelect && (
+                  <td class="col-check">
+                    <input type="checkbox" aria-label={t('select_row', { title: titleOf(e, r) })} checked={selected.has(r.id)} onChange={() => toggle(r.id)} />
+                  </td>
+                )}
                 {columns.map((c) => (
                   <td key={c.name} data-label={fieldLabel(c)} class={`col-${c.type}`}>
                     {c.name === e.title_field ? (

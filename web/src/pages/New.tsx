@@ -8,6 +8,7 @@ import { entityLabel, serverMessage, singularLabel, t } from '../lib/i18n';
 import { coerce } from '../lib/format';
 import { navigate, url } from '../lib/router';
 import { rememberTitle } from '../lib/refs';
+import { may } from '../lib/session';
 import { Link, errorText, toast } from '../components/ui';
 import { FieldInput, FieldLabel } from '../components/fields';
 import type { MessageKey } from '../lib/messages';
@@ -47,7 +48,7 @@ export function NewPage({ entity: e }: { entity: Entity }) {
         setMessage(t('fix_errors'));
         focusFirstError(err.fields);
       } else {
-        setMessage(errorText(err));
+        setMessage(errorText(err, e));
       }
     } finally {
       setBusy(false);
@@ -61,6 +62,16 @@ export function NewPage({ entity: e }: { entity: Entity }) {
   }
   // Errors about fields the form does not show (unlikely) still need saying.
   const stray = Object.entries(errors).filter(([k]) => !groups.some((g) => g.fields.some((f) => f.name === k)));
+
+  // A role that may not create these (an address typed in, an old bookmark) gets the reason, not a form.
+  if (!may(e, 'create'))
+    return (
+      <section class="page new-page" aria-labelledby="page-title">
+        <nav class="crumbs"><Link href={`/${e.name}`}>{entityLabel(e)}</Link></nav>
+        <h1 id="page-title">{t('new_record', { entity: singularLabel(e) })}</h1>
+        <p class="alert alert-error" role="alert">{t('forbidden')}</p>
+      </section>
+    );
 
   return (
     <section class="page new-page" aria-labelledby="page-title">

@@ -6,7 +6,7 @@ import { api, ApiError, type ListPage as Page, type Rec } from '../lib/api';
 import { field } from '../lib/meta';
 import { enumLabel, locale, t } from '../lib/i18n';
 import { formatDate, formatMoney, formatMoneyCompact, formatNumber } from '../lib/format';
-import { entities, user } from '../lib/session';
+import { entities, mayOn, user } from '../lib/session';
 import { ErrorBox, Link, errorText, toast } from '../components/ui';
 import { RefLink } from '../components/fields';
 import { moveCard, totalsByStage, type Column } from '../lib/pipeline';
@@ -136,11 +136,14 @@ export function PipelinePage() {
               </div>
             </header>
             <ul class="cards">
-              {c.cards.map((r) => (
+              {c.cards.map((r) => {
+                // A card moves only if the role may edit it (scope "own": the user's own deals).
+                const movable = mayOn(opp, 'edit', r);
+                return (
                 <li
                   key={r.id}
-                  class={`kcard ${dragging === r.id ? 'dragging' : ''}`}
-                  draggable
+                  class={`kcard ${dragging === r.id ? 'dragging' : ''} ${movable ? '' : 'kcard-fixed'}`}
+                  draggable={movable}
                   data-id={r.id}
                   onDragStart={(e) => {
                     e.dataTransfer!.setData('text/plain', String(r.id));
@@ -155,14 +158,17 @@ export function PipelinePage() {
                     <strong class="num">{formatMoney(r.amount, r.currency ?? 'CNY', l)}</strong>
                     {r.expected_close_date && <time class="muted" dateTime={r.expected_close_date}>{formatDate(r.expected_close_date, l)}</time>}
                   </div>
-                  <label class="kcard-move">
-                    <span class="sr-only">{t('pipeline_move_to')}: {r.name}</span>
-                    <select aria-label={`${t('pipeline_move_to')}: ${r.name}`} value={r.stage} onChange={(e) => move(r.id, (e.target as HTMLSelectElement).value)}>
-                      {stages.map((s) => <option key={s} value={s}>{enumLabel('opportunities', 'stage', s)}</option>)}
-                    </select>
-                  </label>
+                  {movable && (
+                    <label class="kcard-move">
+                      <span class="sr-only">{t('pipeline_move_to')}: {r.name}</span>
+                      <select aria-label={`${t('pipeline_move_to')}: ${r.name}`} value={r.stage} onChange={(e) => move(r.id, (e.target as HTMLSelectElement).value)}>
+                        {stages.map((s) => <option key={s} value={s}>{enumLabel('opportunities', 'stage', s)}</option>)}
+                      </select>
+                    </label>
+                  )}
                 </li>
-              ))}
+                );
+              })}
             </ul>
             {c.total !== null && c.total > c.cards.length && (
               <Link class="column-more" href={`/opportunities?f.stage=${c.stage}&sort=-amount${mine ? '&mine=1' : ''}`}>

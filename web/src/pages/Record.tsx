@@ -8,7 +8,8 @@ import type { Entity, Field } from '../lib/meta';
 import { activityLink, activityLinks, defaultColumns, field, fieldGroups, isEditable, isVisible } from '../lib/meta';
 import { entityLabel, enumLabel, fieldLabel, locale, singularLabel, t } from '../lib/i18n';
 import { coerce, formatDate, formatDateTime, formatMoney, formatMoneyCompact, formatNumber, formatRelative, inputText, fromLocalInput } from '../lib/format';
-import { entities, meta, user } from '../lib/session';
+import { entities, may, mayOn, meta, permissions } from '../lib/session';
+import { isMasked } from '../lib/permissions';
 import { rememberTitle, titleOf } from '../lib/refs';
 import { ErrorBox, Link, Loading, errorText, toast } from '../components/ui';
 import { FieldInput, FieldValue } from '../components/fields';
@@ -47,7 +48,11 @@ export function RecordPage({ entity: e, id }: { entity: Entity; id: number }) {
   if (error && !rec) return <section class="page"><ErrorBox error={error} /></section>;
   if (!rec) return <Loading />;
 
-  const canWrite = !e.admin_write || user.value?.role === 'admin';
+  // What the role allows (GET /auth/me): with scope "own", on the user's own records only.
+  const canEdit = mayOn(e, 'edit', rec) && !rec.archived_at;
+  const canArchive = rec.archived_at ? mayOn(e, 'edit', rec) : mayOn(e, 'delete', rec); // restore is an edit
+  const acts = entities.value.get('activities');
+  const canLog = !!acts && may(acts, 'create') && !rec.archived_at;
   const is360 = CUSTOMER_360.has(e.name);
   const hasTimeline = !!activityLink(meta.value!, e.name);
 
@@ -84,7 +89,7 @@ export function RecordPage({ entity: e, id }: { entity: Entity; id: number }) {
           </h1>
           <HeadBadges e={e} rec={rec} />
         </div>
-        {canWrite && (
+        {canArchive && (
           <div class="head-actions">
             {rec.archived_at ? (
               <button class="btn" onClick={restore}>{t('restore')}</button>
@@ -100,7 +105,7 @@ export function RecordPage({ entity: e, id }: { entity: Entity; id: number }) {
 
       <div class="record-grid">
         <div class="record-main">
-          <FieldsPanel e={e} rec={rec} canWrite={canWrite && !rec.archived_at} onSaved={setRec} reload={load} />
+          <FieldsPanel e={e} rec={rec} canWrite={canEdit} onSaved={setRec} reload={load} />
         </div>
         <div class="record-side">
           {is360 && (
@@ -114,8 +119,8 @@ export function RecordPage({ entity: e, id }: { entity: Entity; id: number }) {
           {hasTimeline && (
             <section class="card" aria-labelledby="timeline-title">
               <h2 id="timeline-title" class="card-title">{is360 ? t('recent_activities') : t('timeline')}</h2>
-              {canWrite && !rec.archived_at && <QuickLog e={e} rec={rec} onLogged={() => setTimelineKey((k) => k + 1)} />}
-              <Timeline key={timelineKey} e={e} id={id} canWrite={canWrite} />
+              {canLog && <QuickLog e={e} rec={rec} onLogged={() => setTimelineKey((k) => k + 1)} />}
+              <Timeline key={timelineKey} e={e} id={id} />
             </section>
           )}
         </div>
@@ -137,12 +142,19 @@ function HeadBadges({ e, rec }: { e: Entity; rec: Rec }) {
       {e.fields
         .filter((f) => (f.type === 'phone' || f.type === 'email') && rec[f.name])
         .slice(0, 3)
-        .map((f) => (
-          <a key={f.name} class="quick-contact" href={f.type === 'email' ? `mailto:${rec[f.name]}` : `tel:${String(rec[f.name]).replace(/[^\d+]/g, '')}`}
-            aria-label={`${fieldLabel(f)} ${rec[f.name]}`}>
-            {f.type === 'email' ? '✉' : '☎'} {rec[f.name]}
-          </a>
-        ))}
+        .map((f) =>
+          // A masked value (138****5678) cannot be called or written to: shown, not linked.
+          isMasked(permissions.value, rec[f.name], f) ? (
+            <span key={f.name} class="quick-contact masked" title={fieldLabel(f)}>
+              {f.type === 'email' ? '✉' : '☎'} {rec[f.name]}
+            </span>
+          ) : (
+            <a key={f.name} class="quick-contact" href={f.type === 'email' ? `mailto:${rec[f.name]}` : `tel:${String(rec[f.name]).replace(/[^\d+]/g, '')}`}
+              aria-label={`${fieldLabel(f)} ${rec[f.name]}`}>
+              {f.type === 'email' ? '✉' : '☎'} {rec[f.name]}
+            </a>
+          ),
+        )}
       {owner && rec.owner_id && (
         <span class="muted">
           {fieldLabel(owner)}: <FieldValue entity={e.name} f={owner} r={rec} />
@@ -324,7 +336,7 @@ function MiniList(props: { title: string; entity: string; base: string; query: R
 
 const ICON: Record<string, string> = { call: '☎', task: '☑', note: '✎', meeting: '👥', email: '✉' };
 
-function Timeline({ e, id, canWrite }: { e: Entity; id: number; canWrite: boolean }) {
+function Timeline({ e, id }: { e: Entity; id: number }) {
   const [items, setItems] = useState<Rec[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [loaded, setLoaded] = useState(false);
@@ -374,7 +386,7 @@ function Timeline({ e, id, canWrite }: { e: Entity; id: number; canWrite: boolea
                 {a.owner_id && <> · <FieldValue entity="activities" f={field(acts, 'owner_id')!} r={a} /></>}
               </div>
             </div>
-            {canWrite && a.status === 'planned' && (
+            {a.status === 'planned' && mayOn(acts, 'edit', a) && (
               <button class="btn btn-sm" onClick={() => done(a)}>{t('mark_done')}</button>
             )}
           </li>
@@ -526,7 +538,7 @@ function RelatedList({ parent, id, entity, via }: { parent: Entity; id: number; 
     <>
       <div class="related-head">
         <span class="muted">{total !== undefined ? formatNumber(total, locale.value) : ''}</span>
-        <Link class="btn btn-sm" href={`/${entity.name}/new?${via}=${id}`}>+ {t('new_record', { entity: singularLabel(entity) })}</Link>
+        {may(entity, 'create') && <Link class="btn btn-sm" href={`/${entity.name}/new?${via}=${id}`}>+ {t('new_record', { entity: singularLabel(entity) })}</Link>}
       </div>
       {error ? <ErrorBox error={error} /> : null}
       {rows.length === 0 ? (

@@ -6,7 +6,7 @@ import type { Entity } from '../../lib/meta';
 import { api, type Rec } from '../../lib/api';
 import { entityLabel, fieldLabel, locale } from '../../lib/i18n';
 import { formatNumber } from '../../lib/format';
-import { meta } from '../../lib/session';
+import { may, meta } from '../../lib/session';
 import { url } from '../../lib/router';
 import { titleOf } from '../../lib/refs';
 import {
@@ -17,8 +17,13 @@ import { it, list, type ImportKey } from '../../lib/import-i18n';
 import { ErrorBox, Link } from '../../components/ui';
 import { FieldValue } from '../../components/fields';
 
+/** The entities whose duplicates the user may merge (a merge edits the one kept and archives the others). */
+export function mergeableEntities(): Entity[] {
+  return dedupeEntities(meta.value?.entities ?? []).filter((x) => may(x, 'edit') && may(x, 'delete'));
+}
+
 export function DuplicatesPage() {
-  const all = dedupeEntities(meta.value?.entities ?? []);
+  const all = mergeableEntities();
   const wanted = new URLSearchParams(url.value.search).get('entity');
   const [name, setName] = useState(all.some((e) => e.name === wanted) ? wanted! : all.some((e) => e.name === 'contacts') ? 'contacts' : all[0]?.name);
   const e = all.find((x) => x.name === name)!;

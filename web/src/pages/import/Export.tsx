@@ -9,13 +9,16 @@ import { it } from '../../lib/import-i18n';
 import { Dialog, Link, errorText, toast } from '../../components/ui';
 import './import.css';
 
-export function DataTools({ e, query, columns, total }: { e: Entity; query: URLSearchParams; columns: string[]; total: number | null }) {
+/** Each tool is offered only if the user's role allows it (export; import; a merge edits and archives). */
+export function DataTools({ e, query, columns, total, canExport = true, canImport = true, canMerge = true }: {
+  e: Entity; query: URLSearchParams; columns: string[]; total: number | null; canExport?: boolean; canImport?: boolean; canMerge?: boolean;
+}) {
   const [open, setOpen] = useState(false);
   return (
     <>
-      <button id="ex-open" class="btn" onClick={() => setOpen(true)}>⬇ {it('ex_button')}</button>
-      {dedupeEntities([e]).length > 0 && <Link id="dd-open" class="btn" href={`/data/duplicates?entity=${e.name}`}>{it('dd_button')}</Link>}
-      <Link class="btn" href={`/data/import?entity=${e.name}`}>⇪ {it('im_nav_import')}</Link>
+      {canExport && <button id="ex-open" class="btn" onClick={() => setOpen(true)}>⬇ {it('ex_button')}</button>}
+      {canMerge && dedupeEntities([e]).length > 0 && <Link id="dd-open" class="btn" href={`/data/duplicates?entity=${e.name}`}>{it('dd_button')}</Link>}
+      {canImport && <Link class="btn" href={`/data/import?entity=${e.name}`}>⇪ {it('im_nav_import')}</Link>}
       {open && <ExportDialog e={e} query={query} columns={columns} total={total} onClose={() => setOpen(false)} />}
     </>
   );

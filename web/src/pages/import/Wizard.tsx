@@ -5,7 +5,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Entity } from '../../lib/meta';
 import { entityLabel, fieldLabel, locale } from '../../lib/i18n';
 import { formatNumber } from '../../lib/format';
-import { meta } from '../../lib/session';
+import { may, meta } from '../../lib/session';
 import { url } from '../../lib/router';
 import { readHead, type FileHead } from '../../lib/import-file';
 import {
@@ -33,7 +33,7 @@ const num = (n: number) => formatNumber(n, locale.value);
 const fileSize = (n: number) => (n < 1024 * 1024 ? `${Math.max(1, Math.round(n / 1024))} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`);
 
 export function ImportWizard() {
-  const all = importableEntities(meta.value?.entities ?? []);
+  const all = importableEntities(meta.value?.entities ?? []).filter((x) => may(x, 'import'));
   const wanted = new URLSearchParams(url.value.search).get('entity');
   const [entityName, setEntityName] = useState(all.some((e) => e.name === wanted) ? wanted! : all.some((e) => e.name === 'contacts') ? 'contacts' : all[0]?.name);
   const e = all.find((x) => x.name === entityName)!;

@@ -5,7 +5,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type ListPage, type Rec } from '../../lib/api';
 import { entityLabel, enumLabel, locale } from '../../lib/i18n';
-import { entities } from '../../lib/session';
+import { entities, permissions } from '../../lib/session';
+import { isMasked } from '../../lib/permissions';
 import { formatDate, formatMoney, formatNumber, parseMoney } from '../../lib/format';
 import { targetFromListAddress } from '../../lib/sales';
 import { senum, st } from '../../lib/sales-i18n';
@@ -180,7 +181,7 @@ function CallList({ list, onDone }: { list: any; onDone: () => void }) {
           <tbody>
             {list.data.map((m: any) => (
               <tr key={m.member_id} data-member={m.member_id}>
-                <td>{m.name}</td><td>{m.company ?? ''}</td><td><a href={`tel:${m.phone}`}>{m.phone}</a></td>
+                <td>{m.name}</td><td>{m.company ?? ''}</td><td>{isMasked(permissions.value, m.phone, true) ? m.phone : <a href={`tel:${m.phone}`}>{m.phone}</a>}</td>
                 <td>
                   <select aria-label={st('s_outcome')} onChange={(e) => { const v = (e.target as HTMLSelectElement).value; if (v) log(m.member_id, v); }}>
                     <option value="">{st('s_log_call')}…</option>
