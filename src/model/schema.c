@@ -307,7 +307,11 @@ static enum kh_err m101_sales_seed(struct kh_db *db)
  * and sorting the whole outbox for every change a consumer took. */
 static enum kh_err m9_indexes(struct kh_db *db)
 {
-	enum kh_err err = kh_db_exec(db, "DROP INDEX IF EXISTS ix_kh_outbox_pending", NULL, 0);
+	/* The columns first: a database from before a module's migration (100:
+	 * sales) lacks columns whose indexes this makes. */
+	enum kh_err err = sync_entities(db);
+	if (!err)
+		err = kh_db_exec(db, "DROP INDEX IF EXISTS ix_kh_outbox_pending", NULL, 0);
 	for (int i = 0; !err && i < kh_nentities; i++)
 		err = kh_schema_indexes(db, kh_entities[i], 1);
 	return err;
