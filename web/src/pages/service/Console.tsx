@@ -6,11 +6,11 @@ import { signal } from '@preact/signals';
 import { api, ApiError, type Rec } from '../../lib/api';
 import { enumLabel, locale } from '../../lib/i18n';
 import { formatDateTime } from '../../lib/format';
-import { user } from '../../lib/session';
+import { entities, user } from '../../lib/session';
 import { OPEN_STATUSES, slaView, type SlaView } from '../../lib/service';
 import { ts } from '../../lib/service-i18n';
 import { onLiveEvent } from '../../lib/service-events';
-import { ErrorBox, Link, Loading, toast } from '../../components/ui';
+import { ErrorBox, Link, Loading, errorText, toast } from '../../components/ui';
 import { RefLink } from '../../components/fields';
 
 /** One clock for every timer on the page, ticking each second. */
@@ -148,11 +148,9 @@ function Workspace({ id, onChanged }: { id: number; onChanged: () => void }) {
       onChanged();
       await load();
     } catch (e) {
-      if (e instanceof ApiError && e.status === 422 && e.code === 'validation_failed') setProblem(e.message);
-      else if (e instanceof ApiError && e.status === 409) {
-        setProblem(e.message);
-        await load();
-      } else setProblem(String((e as Error).message));
+      // Said by the error's code in the UI's language, with the fields at fault (lib/errors.ts).
+      setProblem(errorText(e, entities.value.get('cases')));
+      if (e instanceof ApiError && e.status === 409) await load();
     } finally {
       setBusy(false);
     }
@@ -164,7 +162,7 @@ function Workspace({ id, onChanged }: { id: number; onChanged: () => void }) {
       setC(r);
       toast(ts('svc_solution_set'));
     } catch (e) {
-      setProblem(String((e as Error).message));
+      setProblem(errorText(e, entities.value.get('cases')));
     }
   }
 

@@ -7,6 +7,7 @@ import { formatNumber } from '../../lib/format';
 import { formatDuration, pct } from '../../lib/service';
 import { ts, type SvcKey } from '../../lib/service-i18n';
 import { Chart, type ChartOption } from '../../components/Chart';
+import { errorText } from '../../components/ui';
 
 const FIELDS: [string, SvcKey, number][] = [
   ['calls', 'svc_calls', 100],
@@ -31,7 +32,7 @@ export function ErlangPage() {
       setR(await api.get<Rec>('/callcenter/erlang-c', q));
     } catch (err) {
       setR(null);
-      setProblem(err instanceof ApiError ? err.message : String(err));
+      setProblem(err instanceof ApiError ? errorText(err) : String(err));
     }
   }
   useEffect(() => {

@@ -7,7 +7,7 @@ import { api, type Rec } from '../../lib/api';
 import { enumLabel } from '../../lib/i18n';
 import { ts } from '../../lib/service-i18n';
 import { onLiveEvent, type LiveEvent } from '../../lib/service-events';
-import { Link, toast } from '../../components/ui';
+import { Link, errorText, toast } from '../../components/ui';
 import './service.css';
 
 const STATES = ['available', 'break', 'offline'];
@@ -29,7 +29,7 @@ export function PhoneBar() {
     try {
       setAgent(await api.post<Rec>('/callcenter/agents/me/state', { state }));
     } catch (e) {
-      toast(String((e as Error).message), 'error');
+      toast(errorText(e), 'error');
     }
   }
   return (
