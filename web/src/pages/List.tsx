@@ -8,7 +8,8 @@ import { PAGE_SIZES, apiQuery, parseListState, serializeListState, sortDirection
 import { entityLabel, enumLabel, fieldLabel, locale, serverMessage, singularLabel, t } from '../lib/i18n';
 import { formatNumber, coerce } from '../lib/format';
 import { navigate, url } from '../lib/router';
-import { may, permissions, prefs, savePrefs, user } from '../lib/session';
+import { may, meta, permissions, prefs, savePrefs, user } from '../lib/session';
+import { errorMessageIn } from '../lib/errors';
 import { canAssign } from '../lib/permissions';
 import { loadUsers, titleOf, users } from '../lib/refs';
 import { sortByName } from '../lib/collate';
@@ -290,7 +291,7 @@ export function ListPage({ entity: e }: { entity: Entity }) {
 interface BulkAnswer {
   changed: number;
   failed: number;
-  data: { id: number; ok: boolean; status?: number; error?: { message: string; fields?: Record<string, string> } }[];
+  data: { id: number; ok: boolean; status?: number; error?: { code?: string; message: string; fields?: Record<string, string> } }[];
 }
 
 /** Why one record of a bulk change was refused, in the UI's language. */
@@ -298,7 +299,8 @@ function bulkReason(e: Entity, x: BulkAnswer['data'][number]): string {
   const fields = Object.entries(x.error?.fields ?? {});
   if (fields.length) return fields.map(([n, m]) => `${field(e, n) ? fieldLabel(field(e, n)!) : n}: ${serverMessage(m)}`).join('; ');
   if (x.status === 403 || x.status === 404 || x.status === 409) return t(`bulk_err_${x.status}` as 'bulk_err_403');
-  return x.error?.message ?? String(x.status);
+  // Any other refusal: by its code, in the UI's language.
+  return errorMessageIn(locale.value, { status: x.status ?? 500, code: x.error?.code ?? '', message: x.error?.message ?? String(x.status), fields: {} }, meta.value, e);
 }
 
 function Filters({ e, st, update }: { e: Entity; st: ListState; update: (p: Partial<ListState>) => void }) {
