@@ -191,14 +191,21 @@ static enum kh_err mail_job(struct kh_ctx *ctx, json_t *payload)
 
 enum kh_err kh_surveys_mail_queue(struct kh_db *db, int delay_seconds)
 {
-	/* New invitations queue a run now, one per second at most (a thousand
-	 * sent at once make one job); follow-ups run on the next minute, one
-	 * per minute. The keys of the two never meet. */
+	/* New invitations queue a run now unless one is already waiting (a
+	 * thousand sent at once make one job); follow-ups run on the next minute,
+	 * one per minute. A key per second was not enough: an invitation made in
+	 * the same second as a run that had already finished found that run's key
+	 * taken and was never mailed. The keys of the two kinds never meet. */
 	int64_t now = kh_now(), second = 1000000, minute = 60 * second;
 	char run_at[KH_TIME_LEN], key[64];
 	if (delay_seconds <= 0) {
-		kh_time_format(now, run_at);
-		snprintf(key, sizeof key, "surveys.mail:%.19s", run_at);
+		int64_t waiting;
+		enum kh_err err = kh_db_int(db, "SELECT id FROM kh_jobs WHERE kind = 'surveys.mail' AND status = 'pending' "
+						"AND dedupe_key LIKE 'surveys.mail:now:%' LIMIT 1",
+					    NULL, 0, &waiting);
+		if (err != KH_ENOTFOUND)
+			return err; /* KH_OK: one is waiting, and it will find this invitation */
+		snprintf(key, sizeof key, "surveys.mail:now:%lld", (long long)now);
 		return kh_job_enqueue(db, "surveys.mail", NULL, NULL, key);
 	}
 	int64_t at = (now + (int64_t)delay_seconds * second + minute - 1) / minute * minute;
