@@ -67,7 +67,7 @@ enum kh_err kh_role_before_write(struct kh_write *w)
  * entities it does not name. They can be changed through the API (all but
  * their keys) and serve as the starting point for a company's own roles. */
 static const char *const crm_entities[] = {"accounts", "contacts", "leads", "opportunities", "activities",
-					   "orders", "order_lines", "cases", NULL};
+					   "orders", "order_lines", "cases", "contracts", NULL};
 
 static json_t *actions(const char *read, const char *create, const char *edit, const char *del, const char *exp,
 		       const char *imp)
@@ -107,7 +107,7 @@ static json_t *builtin_permissions(const char *key)
 			a = !strcmp(e, "cases") ? actions("all", "all", "all", "none", "none", "none")
 			    : !strcmp(e, "leads") || !strcmp(e, "opportunities")
 				    ? actions("none", "none", "none", "none", "none", "none")
-			    : !strcmp(e, "orders") || !strcmp(e, "order_lines")
+			    : !strcmp(e, "orders") || !strcmp(e, "order_lines") || !strcmp(e, "contracts")
 				    ? actions("all", "none", "none", "none", "none", "none")
 				    : actions("all", "all", "own", "own", "none", "none");
 		else if (!strcmp(key, "marketing"))
@@ -140,6 +140,59 @@ static json_t *builtin_permissions(const char *key)
 	if (!strcmp(key, "sales_manager"))
 		json_object_set_new(p, "capability_assessments", actions("all", "all", "own", "own", "none", "none"));
 	return p;
+}
+
+/* A database made before an entity existed (contracts, the sales module's)
+ * has built-in roles that do not name it: each gets what a new database's
+ * role of the same key grants, for the entities it does not name yet. What
+ * an administrator changed stays. */
+enum kh_err kh_roles_upgrade(struct kh_db *db)
+{
+	char now[KH_TIME_LEN];
+	kh_time_format(kh_now(), now);
+	struct kh_rows *rows;
+	enum kh_err err = kh_db_query(db, "SELECT key, permissions FROM roles WHERE builtin = 1 ORDER BY id", NULL, 0, &rows);
+	if (err)
+		return err;
+	json_t *updates = json_object(); /* key -> the permissions to store */
+	int rc;
+	while ((rc = kh_rows_next(db, rows)) > 0) {
+		struct kh_val key = kh_rows_col(db, rows, 0), v = kh_rows_col(db, rows, 1);
+		json_t *stored = v.t == KH_V_TEXT ? json_loadb(v.s, v.n, 0, NULL) : NULL;
+		json_t *wanted = key.t == KH_V_TEXT ? builtin_permissions(key.s) : NULL;
+		int added = 0;
+		const char *entity;
+		json_t *g;
+		if (json_is_object(stored) && wanted) {
+			json_object_foreach(wanted, entity, g) {
+				if (!json_object_get(stored, entity)) {
+					json_object_set(stored, entity, g);
+					added++;
+				}
+			}
+		}
+		if (added)
+			json_object_set(updates, key.s, stored);
+		json_decref(stored);
+		json_decref(wanted);
+	}
+	kh_rows_end(db, rows);
+	if (rc < 0)
+		err = (enum kh_err)-rc;
+	const char *key;
+	json_t *perms;
+	json_object_foreach(updates, key, perms) {
+		if (err)
+			break;
+		char *text = json_dumps(perms, JSON_COMPACT | JSON_SORT_KEYS);
+		struct kh_val p[3] = {KH_VTEXT(text ? text : ""), KH_VTEXT(now), KH_VTEXT(key)};
+		err = text ? kh_db_exec(db, "UPDATE roles SET permissions = $1, updated_at = $2, version = version + 1 "
+					   "WHERE key = $3 AND builtin = 1", p, 3)
+			   : KH_ENOMEM;
+		free(text);
+	}
+	json_decref(updates);
+	return err;
 }
 
 enum kh_err kh_roles_seed(struct kh_db *db)

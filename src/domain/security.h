@@ -15,6 +15,8 @@ enum kh_err kh_consent_before_write(struct kh_write *w);
 /* Creates the built-in roles that are missing (admin, sales_manager, sales_rep,
  * service_agent, marketing, analyst, read_only). Used by a migration. */
 enum kh_err kh_roles_seed(struct kh_db *db);
+/* Built-in roles of an older database learn the entities added since. */
+enum kh_err kh_roles_upgrade(struct kh_db *db);
 
 /* Writes everything Kehu holds about one contact as one JSON document: the
  * record, its activities, cases, orders with lines, opportunities, consents

@@ -252,6 +252,26 @@ static const struct kh_field order_fields[] = {
 	TXT("description", 0, "Notes", "备注"),
 	END};
 
+/* Contracts: what a customer signed, for how long. The service module's care
+ * rules remind the owner before one ends (contract_renewal). */
+static const char *const contract_statuses[] = {"draft", "active", "expired", "terminated", "renewed", 0};
+static const struct kh_field contract_fields[] = {
+	STR("name", 200, KH_F_REQUIRED | KH_F_INDEXED | KH_F_SEARCH | KH_F_TITLE, "Name", "合同名称"),
+	STR("contract_number", 40, KH_F_UNIQUE | KH_F_SEARCH, "Contract number", "合同编号"),
+	REF("account_id", "accounts", KH_F_REQUIRED, "Account", "客户"),
+	REF("contact_id", "contacts", 0, "Contact", "联系人"),
+	REF("opportunity_id", "opportunities", 0, "Opportunity", "商机"),
+	REF("order_id", "orders", 0, "Order", "订单"),
+	ENUM("status", contract_statuses, "draft", KH_F_INDEXED, "Status", "状态"),
+	TYPED("signed_date", KH_T_DATE, 0, "Signed", "签订日期"),
+	TYPED("start_date", KH_T_DATE, KH_F_INDEXED, "Start", "开始日期"),
+	TYPED("end_date", KH_T_DATE, KH_F_INDEXED, "End", "到期日期"),
+	MONEY("amount", 0, "Contract value", "合同金额"),
+	CURRENCY,
+	{.name = "auto_renew", .type = KH_T_BOOL, .def = "false", .label_en = "Renews automatically", .label_zh = "自动续约"},
+	TXT("description", 0, "Terms and notes", "条款与备注"),
+	END};
+
 static const struct kh_field order_line_fields[] = {
 	REF("order_id", "orders", KH_F_REQUIRED, "Order", "订单"),
 	REF("product_id", "products", KH_F_REQUIRED, "Product", "产品"),
@@ -303,6 +323,7 @@ static struct kh_entity campaigns = {8, "campaigns", "campaign", "Campaigns", "�
 static struct kh_entity products = {9, "products", "product", "Products", "产品", product_fields, "name"};
 static struct kh_entity orders = {10, "orders", "order", "Orders", "订单", order_fields, "-id",
 	.before_write = kh_sales_order_before_write};
+static struct kh_entity contracts = {13, "contracts", "contract", "Contracts", "合同", contract_fields, "-id"};
 static struct kh_entity order_lines = {11, "order_lines", "order_line", "Order lines", "订单明细",
 	order_line_fields, "id", KH_E_CHILD, .before_write = kh_order_line_before_write,
 	.after_write = kh_order_line_after_write, .after_bulk = kh_order_totals_refresh};
@@ -311,4 +332,4 @@ static struct kh_entity order_lines = {11, "order_lines", "order_line", "Order l
  * checks a REFERENCES clause when the table is created), itself excepted. */
 struct kh_entity *const kh_core_entities[] = {
 	&users, &teams, &accounts, &contacts, &campaigns, &opportunities, &leads, &products, &orders, &order_lines, &cases,
-	&activities, NULL};
+	&activities, &contracts, NULL};

@@ -145,6 +145,8 @@ static const struct label labels[] = {
 	{"accepted", NULL, "已接受"},
 	{"rejected", NULL, "已拒绝"},
 	{"expired", NULL, "已过期"},
+	{"renewed", NULL, "已续约"},
+	{"terminated", NULL, "已终止"},
 	{"superseded", NULL, "已被取代"},
 	{"opened", NULL, "已打开"},
 	{"clicked", NULL, "已点击"},

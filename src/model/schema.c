@@ -370,6 +370,16 @@ static enum kh_err m10_sort_keys(struct kh_db *db)
 	return err;
 }
 
+static enum kh_err m11_contracts(struct kh_db *db)
+{
+	enum kh_err err = sync_entities(db);
+	int64_t any;
+	/* Roles are seeded by migration 400, after this one in a new database. */
+	if (!err && (err = kh_db_int(db, "SELECT count(*) FROM roles", NULL, 0, &any)) == KH_OK && any)
+		err = kh_roles_upgrade(db);
+	return err;
+}
+
 /* Roles became data: the tables first (the sync is idempotent), then the
  * built-in roles, whose keys are the values users.role already holds. */
 static enum kh_err m400_roles(struct kh_db *db)
@@ -393,6 +403,7 @@ static const struct migration {
 	{8, "a queue in front of the search index", m4_search},
 	{9, "partial indexes for optional references; none on the outbox's processed_at", m9_indexes},
 	{10, "names sort by pinyin: a sort key beside each name", m10_sort_keys},
+	{11, "contracts, and the built-in roles' grants for them", m11_contracts},
 	{400, "built-in roles", m400_roles},
 	{300, "import jobs, external ids, merges", m300_import},
 	{301, "a table for the search documents of bulk loads, indexed when the load ends", m4_search},

@@ -311,20 +311,30 @@ test('the public case form: no login, matched to the contact, validated, throttl
   assert.equal(Number(sql('SELECT count(*) FROM cases')) - Number(before), 9 - 0, 'ten a window per address, the refused one wrote nothing');
 });
 
-test('customer care: birthday and first-purchase anniversary tasks from rules, once each', async () => {
+test('customer care: birthday, first-purchase anniversary and contract renewal tasks from rules, once each', async () => {
   const day = '2026-03-15';
   const acc = await ok(api('POST', '/api/v1/accounts', { name: '老客户', tier: 'A' }), 201);
+  // A contract ending 30 days after the day: the renewal rule reminds its account's owner.
+  const renew = await ok(api('POST', '/api/v1/accounts', { name: '合同客户' }), 201);
+  const k = await ok(api('POST', '/api/v1/contracts', { name: '年度维保合同', contract_number: 'HT-2025-001', account_id: renew.id,
+    status: 'active', start_date: '2025-04-14', end_date: '2026-04-14', amount: 12000000 }), 201);
+  assert.equal(k.currency, 'CNY');
+  await ok(api('POST', '/api/v1/contracts', { name: '另一份', account_id: renew.id, status: 'active', end_date: '2026-09-30' }), 201);
+  assert.equal((await api('POST', '/api/v1/contracts', { name: '无客户' })).status, 422, 'a contract needs its account');
+  assert.equal((await api('POST', '/api/v1/contracts', { name: 'x', account_id: renew.id, end_date: '2026-02-30' })).status, 422);
+  assert.equal((await api('GET', `/api/v1/accounts/${renew.id}/contracts`)).body.data.length, 2, 'a related list of the account');
   const who = await ok(api('POST', '/api/v1/contacts', { name: '孙悦', birthday: '1990-03-18', account_id: acc.id }), 201);
   await ok(api('POST', '/api/v1/contacts', { name: '不是今天', birthday: '1990-03-19' }), 201);
   await ok(api('POST', '/api/v1/orders', { account_id: acc.id, order_date: '2024-03-15' }), 201);
   await ok(api('POST', '/api/v1/care_rules', { name: '生日关怀', kind: 'birthday', days_before: 3, subject: '给{name}送生日祝福' }), 201);
   await ok(api('POST', '/api/v1/care_rules', { name: '首购周年', kind: 'first_purchase_anniversary', subject: '{name} 首购周年回访', tier: 'A' }), 201);
-  await ok(api('POST', '/api/v1/care_rules', { name: '续约', kind: 'contract_renewal', subject: '续约 {name}' }), 201);
+  await ok(api('POST', '/api/v1/care_rules', { name: '续约', kind: 'contract_renewal', days_before: 30, subject: '续约 {name}' }), 201);
   const run = await ok(api('POST', '/api/v1/service/care/run', { day }));
-  assert.equal(run.tasks, 2);
+  assert.equal(run.tasks, 3);
   const tasks = (await api('GET', '/api/v1/activities?type=task&limit=100')).body.data;
   assert.ok(tasks.some((t) => t.subject === '给孙悦送生日祝福' && t.contact_id === who.id));
   assert.ok(tasks.some((t) => t.subject === '老客户 首购周年回访' && t.account_id === acc.id));
+  assert.ok(tasks.some((t) => t.subject === '续约 合同客户' && t.account_id === renew.id), JSON.stringify(tasks.map((t) => t.subject)));
   assert.equal((await ok(api('POST', '/api/v1/service/care/run', { day }))).tasks, 0, 'not twice');
   assert.equal((await api('POST', '/api/v1/service/care/run', { day: '15/03/2026' })).status, 400);
 });

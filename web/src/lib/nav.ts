@@ -9,7 +9,7 @@ const NAV: { key: MessageKey; entities: string[] }[] = [
   { key: 'nav_sales', entities: ['accounts', 'contacts', 'leads', 'opportunities', 'quotes'] },
   { key: 'nav_service', entities: ['cases', 'service_followups', 'calls', 'kb_articles'] },
   { key: 'nav_marketing', entities: ['campaigns', 'templates', 'web_forms'] },
-  { key: 'nav_commerce', entities: ['orders', 'products', 'price_lists'] },
+  { key: 'nav_commerce', entities: ['orders', 'contracts', 'products', 'price_lists'] },
   { key: 'nav_work', entities: ['activities'] },
   { key: 'nav_analytics', entities: ['surveys', 'survey_responses', 'capability_assessments'] },
   { key: 'nav_admin', entities: ['users', 'agents', 'service_queues', 'sla_policies', 'service_calendars', 'calendar_days', 'care_rules', 'ivr_options', 'pipelines', 'rules'] },
