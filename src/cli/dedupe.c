@@ -15,22 +15,11 @@
 #include "domain/dedupe.h"
 #include "domain/merge.h"
 #include "util/clock.h"
+#include "util/progress.h"
 
 static void bar(void *cls, const char *stage, int64_t done, int64_t total)
 {
-	int *tty = cls;
-	if (!*tty)
-		return;
-	double frac = total > 0 ? (double)done / (double)total : 0;
-	if (frac > 1)
-		frac = 1;
-	int width = 30, fill = (int)(width * frac);
-	char b[40];
-	memset(b, '#', (size_t)fill);
-	memset(b + fill, '.', (size_t)(width - fill));
-	b[width] = '\0';
-	fprintf(stderr, "\r[%s] %3d%% %-10s", b, (int)(100 * frac), stage);
-	fflush(stderr);
+	kh_progress_draw(cls, done, total, 0, "%-10s", stage);
 }
 
 static void print_ei(const struct kh_errinfo *ei)
@@ -157,17 +146,16 @@ int kh_cmd_dedupe(int argc, char **argv)
 		}
 		json_decref(fields);
 	} else {
-		int tty = isatty(2);
+		struct kh_progress progress;
+		kh_progress_init(&progress);
 		int64_t started = kh_now();
 		struct kh_dedupe *d;
-		if (kh_dedupe_scan(&ctx, e, &o, bar, &tty, &d)) {
-			if (tty)
-				fputc('\n', stderr);
+		int failed = kh_dedupe_scan(&ctx, e, &o, bar, &progress, &d) != KH_OK;
+		kh_progress_end(&progress);
+		if (failed) {
 			print_ei(&ei);
 			rc = 1;
 		} else {
-			if (tty)
-				fputc('\n', stderr);
 			struct kh_buf b = KH_BUF_INIT;
 			struct kh_jw w;
 			kh_jw_init(&w, &b);

@@ -19,41 +19,19 @@
 #include "cli/options.h"
 #include "domain/import.h"
 #include "util/clock.h"
-
-struct bar {
-	int tty;
-	int64_t started;
-	int64_t last_drawn;
-	const char *entity;
-};
+#include "util/progress.h"
 
 static void draw(void *cls, const struct kh_import_stats *s)
 {
-	struct bar *b = cls;
-	if (!b->tty)
-		return;
-	int64_t now = kh_now();
-	if (now - b->last_drawn < 100000 && s->bytes_done < s->bytes_total && !s->phase)
-		return; /* ten times a second is enough */
-	b->last_drawn = now;
-	double frac = s->bytes_total ? (double)s->bytes_done / (double)s->bytes_total : 0;
-	if (frac > 1)
-		frac = 1;
-	int width = 30, fill = (int)(width * frac);
-	char bar[40];
-	memset(bar, '#', (size_t)fill);
-	memset(bar + fill, '.', (size_t)(width - fill));
-	bar[width] = '\0';
-	double secs = (double)(now - b->started) / 1e6;
+	struct kh_progress *bar = cls;
 	if (s->phase) { /* the rows are in: say what the wait is for */
-		fprintf(stderr, "\r[%s] %3d%% %lld rows; %s...\033[K", bar, (int)(100 * frac), (long long)s->rows, s->phase);
-		fflush(stderr);
+		kh_progress_draw(bar, s->bytes_done, s->bytes_total, 1, "%lld rows; %s...", (long long)s->rows, s->phase);
 		return;
 	}
-	fprintf(stderr, "\r[%s] %3d%% %lld rows (%.0f/s) %lld new %lld updated %lld skipped %lld failed \033[K", bar,
-		(int)(100 * frac), (long long)s->rows, secs > 0 ? (double)s->rows / secs : 0.0, (long long)s->created,
-		(long long)s->updated, (long long)s->skipped, (long long)s->failed);
-	fflush(stderr);
+	double secs = kh_progress_seconds(bar);
+	kh_progress_draw(bar, s->bytes_done, s->bytes_total, 0, "%lld rows (%.0f/s) %lld new %lld updated %lld skipped %lld failed",
+			 (long long)s->rows, secs > 0 ? (double)s->rows / secs : 0.0, (long long)s->created,
+			 (long long)s->updated, (long long)s->skipped, (long long)s->failed);
 }
 
 /* A hash of the file and of what is asked of it: the same import run again
@@ -219,15 +197,15 @@ int kh_cmd_import(int argc, char **argv)
 			err = kh_import_job_create(&ctx, &o, fp, (uint64_t)st.st_size, &job);
 		err = err ? err : kh_db_commit(db);
 	}
-	struct bar bar = {.tty = isatty(2), .started = kh_now(), .entity = entity};
+	struct kh_progress bar;
+	kh_progress_init(&bar);
 	struct kh_import_stats stats = {0};
 	if (!err)
 		err = kh_import_run(&ctx, job, kh_src_file(f), draw, &bar, &stats);
-	if (bar.tty)
-		fputc('\n', stderr);
+	kh_progress_end(&bar);
 	fclose(f);
 	int rc = 0;
-	double secs = (double)(kh_now() - bar.started) / 1e6;
+	double secs = kh_progress_seconds(&bar);
 	if (err) {
 		print_ei(dry_run ? "the dry run stopped" : "the import stopped", &ei);
 		if (stats.last_row)
