@@ -115,18 +115,11 @@ enum kh_err kh_api_user_logout_all(struct kh_req *r)
 }
 
 /* The scope the generic record routes grant the principal for an action on
- * an entity: the role's, except that only administrators write entities
- * marked admin_write and that entities with routes of their own (API keys) are
- * not written through the record routes at all. This mirrors authorize() in
- * src/http/server.c, which refuses those writes before any scope is asked. */
+ * an entity: the role's, unless the routes refuse it outright
+ * (kh_route_refusal, the rule http/server.c's authorize() applies). */
 static enum kh_scope route_scope(const struct kh_principal *who, const struct kh_entity *e, enum kh_action a)
 {
-	int writes = a == KH_ACT_CREATE || a == KH_ACT_EDIT || a == KH_ACT_DELETE;
-	if (writes && (e->flags & KH_E_OWN_ROUTES))
-		return KH_SCOPE_NONE;
-	if (writes && (e->flags & KH_E_ADMIN_WRITE) && !who->is_admin)
-		return KH_SCOPE_NONE;
-	return kh_scope_of(who, e, a);
+	return kh_route_refusal(who, e, a) == KH_ROUTE_ALLOWED ? kh_scope_of(who, e, a) : KH_SCOPE_NONE;
 }
 
 /* What the principal may do, so that a client can leave out what would be

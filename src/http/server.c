@@ -246,14 +246,17 @@ static enum kh_err authorize(struct kh_req *r, const struct kh_route *rt)
 		if (!(rt->flags & route_actions[i].flag))
 			continue;
 		enum kh_action a = route_actions[i].action;
-		int writes = a == KH_ACT_CREATE || a == KH_ACT_EDIT || a == KH_ACT_DELETE;
-		if (writes && (r->entity->flags & KH_E_OWN_ROUTES))
+		switch (kh_route_refusal(&r->who, r->entity, a)) {
+		case KH_ROUTE_OWN_ROUTES:
 			return kh_req_fail(r, KH_EMETHOD, "%s are changed through their own routes", r->entity->name);
-		if (writes && (r->entity->flags & KH_E_ADMIN_WRITE) && !r->who.is_admin)
+		case KH_ROUTE_ADMIN_ONLY:
 			return kh_req_fail(r, KH_EFORBIDDEN, "only administrators change %s", r->entity->name);
-		if (kh_scope_of(&r->who, r->entity, a) == KH_SCOPE_NONE)
+		case KH_ROUTE_ROLE:
 			return kh_req_fail(r, KH_EFORBIDDEN, "your role may not %s %s", kh_action_name(a),
 					   r->entity->name);
+		case KH_ROUTE_ALLOWED:
+			break;
+		}
 		if (r->related && kh_scope_of(&r->who, r->related, a) == KH_SCOPE_NONE)
 			return kh_req_fail(r, KH_EFORBIDDEN, "your role may not %s %s", kh_action_name(a),
 					   r->related->name);

@@ -206,3 +206,13 @@ void kh_mask(const struct kh_field *f, const char *s, size_t n, char *out, size_
 	int len = n ? kh_utf8_decode(s, n, &cp) : 0;
 	snprintf(out, outlen, "%.*s***", len > 0 ? len : 0, s);
 }
+
+enum kh_route_refusal kh_route_refusal(const struct kh_principal *who, const struct kh_entity *e, enum kh_action a)
+{
+	int writes = a == KH_ACT_CREATE || a == KH_ACT_EDIT || a == KH_ACT_DELETE;
+	if (writes && (e->flags & KH_E_OWN_ROUTES))
+		return KH_ROUTE_OWN_ROUTES;
+	if (writes && (e->flags & KH_E_ADMIN_WRITE) && !who->is_admin)
+		return KH_ROUTE_ADMIN_ONLY;
+	return kh_scope_of(who, e, a) == KH_SCOPE_NONE ? KH_ROUTE_ROLE : KH_ROUTE_ALLOWED;
+}

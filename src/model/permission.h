@@ -53,6 +53,13 @@ int kh_role_within(const struct kh_role *narrow, const struct kh_role *wide);
 
 /* The scope the principal has for an action on an entity. */
 enum kh_scope kh_scope_of(const struct kh_principal *who, const struct kh_entity *e, enum kh_action a);
+
+/* Why the record routes (/api/v1/{entity}...) refuse action a on e to who:
+ * entities written through routes of their own, entities only administrators
+ * change, or the role's scope "none". KH_ROUTE_ALLOWED otherwise. One rule for
+ * the check itself (http/server.c) and for what /auth/me says is allowed. */
+enum kh_route_refusal { KH_ROUTE_ALLOWED, KH_ROUTE_OWN_ROUTES, KH_ROUTE_ADMIN_ONLY, KH_ROUTE_ROLE };
+enum kh_route_refusal kh_route_refusal(const struct kh_principal *who, const struct kh_entity *e, enum kh_action a);
 /* 1 if personal fields are shown to the principal unmasked. */
 int kh_sees_personal(const struct kh_principal *who);
 
