@@ -401,26 +401,15 @@ enum kh_err kh_api_public_case(struct kh_req *r)
 	return KH_OK;
 }
 
-static enum kh_err token_ok(struct kh_req *r)
-{
-	size_t n = r->key ? strlen(r->key) : 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = r->key[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
-			n = 0;
-	}
-	return n && n <= 64 ? KH_OK : kh_req_fail(r, KH_ENOTFOUND, "this survey link is unknown or has expired");
-}
-
 enum kh_err kh_api_public_csat_get(struct kh_req *r)
 {
-	enum kh_err err = token_ok(r);
+	enum kh_err err = kh_req_link_key(r);
 	return err ? err : kh_csat_get(&r->ctx, r->key, &r->jw);
 }
 
 enum kh_err kh_api_public_csat_post(struct kh_req *r)
 {
-	enum kh_err err = token_ok(r);
+	enum kh_err err = kh_req_link_key(r);
 	if (!err)
 		err = kh_csat_answer(&r->ctx, r->key, r->json);
 	return err ? err : kh_csat_get(&r->ctx, r->key, &r->jw);

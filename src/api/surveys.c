@@ -35,21 +35,10 @@ static void as_system(struct kh_req *r)
 	r->who = (struct kh_principal){.user_id = 0, .username = "survey", .role = "admin", .is_admin = 1};
 }
 
-static enum kh_err token_ok(struct kh_req *r)
-{
-	size_t n = r->key ? strlen(r->key) : 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = r->key[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
-			n = 0;
-	}
-	return n && n <= 64 ? KH_OK : kh_req_fail(r, KH_ENOTFOUND, "this survey link is unknown or has expired");
-}
-
 /* GET /api/v1/public/surveys/{key} */
 enum kh_err kh_api_public_survey_get(struct kh_req *r)
 {
-	enum kh_err err = token_ok(r);
+	enum kh_err err = kh_req_link_key(r);
 	if (err)
 		return err;
 	as_system(r);
@@ -59,7 +48,7 @@ enum kh_err kh_api_public_survey_get(struct kh_req *r)
 /* POST /api/v1/public/surveys/{key} */
 enum kh_err kh_api_public_survey_answer(struct kh_req *r)
 {
-	enum kh_err err = token_ok(r);
+	enum kh_err err = kh_req_link_key(r);
 	if (err)
 		return err;
 	as_system(r);

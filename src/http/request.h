@@ -112,6 +112,9 @@ void kh_req_args(struct kh_req *r, void (*fn)(void *cls, const char *key, const 
 /* Fails the request with err; the message is formatted. Returns err. */
 enum kh_err kh_req_fail(struct kh_req *r, enum kh_err err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The {key} of a public answer link (surveys, satisfaction): 1 to 64
+ * characters of base64url; anything else is a 404, as an unknown link is. */
+enum kh_err kh_req_link_key(struct kh_req *r);
 /* Writes the documented error body for r->ei into r->out and sets the status. */
 void kh_req_write_error(struct kh_req *r);
 

@@ -155,6 +155,17 @@ void kh_req_args(struct kh_req *r, void (*fn)(void *, const char *, const char *
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, each_arg, &a);
 }
 
+enum kh_err kh_req_link_key(struct kh_req *r)
+{
+	size_t n = r->key ? strlen(r->key) : 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = r->key[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			n = 0;
+	}
+	return n && n <= 64 ? KH_OK : kh_req_fail(r, KH_ENOTFOUND, "this survey link is unknown or has expired");
+}
+
 enum kh_err kh_req_fail(struct kh_req *r, enum kh_err err, const char *fmt, ...)
 {
 	char msg[512];
