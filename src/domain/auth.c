@@ -330,7 +330,8 @@ static enum kh_err fill_principal(struct kh_db *db, struct kh_rows *rows, struct
 	return KH_OK;
 }
 
-static enum kh_err lookup_api_key(struct kh_db *db, const char *hash, struct kh_arena *a, struct kh_principal *out)
+static enum kh_err lookup_api_key(struct kh_db *db, const char *hash, struct kh_arena *a, struct kh_principal *out,
+				  char expires_at[KH_TIME_LEN])
 {
 	struct kh_val p = KH_VTEXT(hash);
 	struct kh_rows *rows;
@@ -357,6 +358,8 @@ static enum kh_err lookup_api_key(struct kh_db *db, const char *hash, struct kh_
 			rc = 0;
 		} else {
 			key_id = kh_rows_col(db, rows, C_EXTRA).i;
+			if (exp.t == KH_V_TEXT)
+				snprintf(expires_at, KH_TIME_LEN, "%s", exp.s);
 			touch = used.t != KH_V_TEXT || strcmp(used.s, minute_ago) < 0;
 			if (fill_principal(db, rows, a, out))
 				rc = -KH_ENOMEM;
@@ -377,16 +380,120 @@ static enum kh_err lookup_api_key(struct kh_db *db, const char *hash, struct kh_
 	return KH_OK;
 }
 
+static enum kh_err lookup(struct kh_db *db, const char *token, size_t n, const struct kh_auth_policy *policy,
+			  struct kh_arena *a, struct kh_principal *out, char expires_at[KH_TIME_LEN]);
+
+/* ---- the sessions a thread has just checked ----
+ *
+ * Looking a session up (the session, its user and role: three B-trees) cost a
+ * fifth of a point read. Each thread remembers the answers of the last second
+ * for the tokens it saw. A write that changes who may do what (logout, a user,
+ * role, team or API key) moves kh_db_security_generation() on when it commits,
+ * and every thread of this process looks again at once; a change made by
+ * another process (another server on the same PostgreSQL, the CLI) shows
+ * within the second. Only successful lookups are kept: a failed one is asked
+ * of the database every time. */
+#define SESSION_CACHE 64
+#define SESSION_CACHE_US 1000000
+
+struct cached_session {
+	char token[KH_TOKEN_LEN];
+	size_t n;
+	uint64_t generation;
+	int64_t until_us;  /* kh_monotonic_us() */
+	int64_t expires;   /* kh_now() */
+	int64_t user_id, team_id, api_key_id;
+	char username[64];
+	char role_key[64];
+	int has_role;
+	struct kh_role role;
+};
+static __thread struct cached_session session_cache[SESSION_CACHE];
+
+static struct cached_session *cache_slot(const char *token, size_t n)
+{
+	uint64_t h = 14695981039346656037ULL; /* FNV-1a: tokens are random already */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)token[i]) * 1099511628211ULL;
+	return &session_cache[h % SESSION_CACHE];
+}
+
+static int cache_get(const char *token, size_t n, struct kh_arena *a, struct kh_principal *out)
+{
+	if (n >= KH_TOKEN_LEN)
+		return 0;
+	struct cached_session *c = cache_slot(token, n);
+	if (c->n != n || memcmp(c->token, token, n) || c->generation != kh_db_security_generation() ||
+	    kh_monotonic_us() >= c->until_us || kh_now() >= c->expires)
+		return 0;
+	memset(out, 0, sizeof *out);
+	out->user_id = c->user_id;
+	out->team_id = c->team_id;
+	out->api_key_id = c->api_key_id;
+	out->username = kh_arena_strndup(a, c->username, strlen(c->username));
+	out->role = kh_arena_strndup(a, c->role_key, strlen(c->role_key));
+	struct kh_role *r = c->has_role ? kh_arena_alloc(a, sizeof *r) : NULL;
+	if (!out->username || !out->role || (c->has_role && !r))
+		return 0;
+	if (r) {
+		*r = c->role;
+		out->perms = r;
+		out->is_admin = r->is_admin;
+	}
+	return 1;
+}
+
+static void cache_put(const char *token, size_t n, uint64_t generation, const char *expires_at,
+		      const struct kh_principal *p)
+{
+	int64_t expires;
+	if (n >= KH_TOKEN_LEN || strlen(p->username) >= sizeof session_cache[0].username ||
+	    strlen(p->role) >= sizeof session_cache[0].role_key)
+		return;
+	if (!expires_at)
+		expires = INT64_MAX;
+	else if (kh_time_parse(expires_at, strlen(expires_at), &expires))
+		return;
+	struct cached_session *c = cache_slot(token, n);
+	memcpy(c->token, token, n);
+	c->n = n;
+	c->generation = generation;
+	c->until_us = kh_monotonic_us() + SESSION_CACHE_US;
+	c->expires = expires;
+	c->user_id = p->user_id;
+	c->team_id = p->team_id;
+	c->api_key_id = p->api_key_id;
+	snprintf(c->username, sizeof c->username, "%s", p->username);
+	snprintf(c->role_key, sizeof c->role_key, "%s", p->role);
+	c->has_role = p->perms != NULL;
+	if (p->perms)
+		c->role = *p->perms;
+}
+
 enum kh_err kh_session_lookup(struct kh_db *db, const char *token, size_t n, const struct kh_auth_policy *policy,
 			      struct kh_arena *a, struct kh_principal *out)
 {
 	if (n < 20 || n > 200)
 		return KH_EAUTH;
+	if (cache_get(token, n, a, out))
+		return KH_OK;
+	uint64_t generation = kh_db_security_generation(); /* before the rows are read */
+	char expires_at[KH_TIME_LEN] = "";
+	enum kh_err err = lookup(db, token, n, policy, a, out, expires_at);
+	if (!err)
+		cache_put(token, n, generation, expires_at[0] ? expires_at : NULL, out);
+	return err;
+}
+
+/* The lookup itself; expires_at gets the session's or key's expiry, if any. */
+static enum kh_err lookup(struct kh_db *db, const char *token, size_t n, const struct kh_auth_policy *policy,
+			  struct kh_arena *a, struct kh_principal *out, char expires_at[KH_TIME_LEN])
+{
 	char th[65];
 	hash_hex(token, n, th);
 	memset(out, 0, sizeof *out);
 	if (!strncmp(token, "kh_", 3))
-		return lookup_api_key(db, th, a, out);
+		return lookup_api_key(db, th, a, out, expires_at);
 	struct kh_val p = KH_VTEXT(th);
 	struct kh_rows *rows;
 	enum kh_err err = kh_db_query(db,
@@ -412,6 +519,7 @@ enum kh_err kh_session_lookup(struct kh_db *db, const char *token, size_t n, con
 			idle = 1;
 		} else {
 			touch = seen.t != KH_V_TEXT || strcmp(seen.s, minute_ago) < 0;
+			snprintf(expires_at, KH_TIME_LEN, "%s", exp.s);
 			if (fill_principal(db, rows, a, out))
 				rc = -KH_ENOMEM;
 		}
@@ -437,13 +545,17 @@ enum kh_err kh_session_logout(struct kh_db *db, const char *token, size_t n)
 	char th[65];
 	hash_hex(token, n, th);
 	struct kh_val p = KH_VTEXT(th);
-	return kh_db_exec(db, "DELETE FROM kh_sessions WHERE token_hash = $1", &p, 1);
+	enum kh_err err = kh_db_exec(db, "DELETE FROM kh_sessions WHERE token_hash = $1", &p, 1);
+	kh_db_security_changed(db);
+	return err;
 }
 
 enum kh_err kh_session_logout_all(struct kh_db *db, int64_t user_id)
 {
 	struct kh_val p = KH_VINT(user_id);
-	return kh_db_exec(db, "DELETE FROM kh_sessions WHERE user_id = $1", &p, 1);
+	enum kh_err err = kh_db_exec(db, "DELETE FROM kh_sessions WHERE user_id = $1", &p, 1);
+	kh_db_security_changed(db);
+	return err;
 }
 
 /* ---- API keys ---- */

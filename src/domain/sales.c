@@ -363,6 +363,8 @@ enum kh_err kh_sales_grants_upgrade(struct kh_db *db)
 						"WHERE key = $3 AND builtin = 1",
 						p, 3)
 				   : KH_ENOMEM;
+		if (added && !err)
+			kh_db_security_changed(db);
 		free(text);
 		json_decref(mine);
 		json_decref(perms);

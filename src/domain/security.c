@@ -189,6 +189,8 @@ enum kh_err kh_roles_upgrade(struct kh_db *db)
 		err = text ? kh_db_exec(db, "UPDATE roles SET permissions = $1, updated_at = $2, version = version + 1 "
 					   "WHERE key = $3 AND builtin = 1", p, 3)
 			   : KH_ENOMEM;
+		if (!err)
+			kh_db_security_changed(db);
 		free(text);
 	}
 	json_decref(updates);

@@ -333,6 +333,8 @@ static enum kh_err insert_row(struct kh_write *w)
 	for (int i = 1; i < e->nfields; i++)
 		p[i - 1] = w->new.set[i] ? w->new.v[i] : KH_VNULL;
 	enum kh_err err = kh_db_int(ctx->db, e->insert_sql, p, e->nfields - 1, &w->id);
+	if (!err && (e->flags & KH_E_SECURITY))
+		kh_db_security_changed(ctx->db);
 	if (err)
 		kh_errinfo_set(ctx->ei, err, "cannot create the %s: %s", e->singular,
 			       err == KH_ECONFLICT ? "a constraint failed" : kh_strerror(err));
@@ -412,6 +414,8 @@ static enum kh_err update_row(struct kh_write *w)
 	kh_buf_addf(&sql, " WHERE id = $%d", n);
 	enum kh_err err = sql.err ? sql.err : kh_db_exec(ctx->db, sql.data, p, n);
 	kh_buf_release(&sql);
+	if (!err && (e->flags & KH_E_SECURITY))
+		kh_db_security_changed(ctx->db);
 	if (err)
 		kh_errinfo_set(ctx->ei, err, "cannot update the %s", e->singular);
 	return err;

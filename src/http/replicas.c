@@ -6,6 +6,8 @@
 
 #include <time.h>
 
+#include "util/clock.h"
+
 static int is_pg(const char *s)
 {
 	return !strncmp(s, "postgresql://", 13) || !strncmp(s, "postgres://", 11);
@@ -38,13 +40,6 @@ fail:
  * lock-free, and a collision only sends reads to the primary. */
 #define SLOTS 4096
 static _Atomic int64_t last_write[SLOTS];
-
-int64_t kh_monotonic_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 + 1;
-}
 
 void kh_ryow_note_write(int64_t user_id)
 {

@@ -30,8 +30,4 @@ void kh_ryow_note_write(int64_t user_id);
  * the primary, which is never wrong, only less spread. */
 int kh_ryow_recent(int64_t user_id);
 
-/* Microseconds on a clock that only moves forward, for ages on this machine
- * (not kh_now(): that is business time, which tests freeze with KEHU_NOW). */
-int64_t kh_monotonic_us(void);
-
 #endif

@@ -63,6 +63,8 @@ static struct kh_db *thread_db(struct kh_server *s, struct kh_errinfo *ei)
 	}
 	if (db->ops->defer_checkpoints)
 		db->ops->defer_checkpoints(db);
+	if (db->ops->share_writer)
+		db->ops->share_writer(db);
 	pthread_setspecific(s->db_key, db);
 	return db;
 }

@@ -305,9 +305,10 @@ static const struct kh_field user_fields[] = {
 
 /* Each entity's number (the first value) is part of search keys and must never change; a new
  * entity takes the next free number. */
-static struct kh_entity users = {1, "users", "user", "Users", "用户", user_fields, "username", KH_E_ADMIN_WRITE,
-	.before_write = kh_user_before_write};
-static struct kh_entity teams = {12, "teams", "team", "Teams", "团队", team_fields, "name", KH_E_ADMIN_WRITE};
+static struct kh_entity users = {1, "users", "user", "Users", "用户", user_fields, "username",
+	KH_E_ADMIN_WRITE | KH_E_SECURITY, .before_write = kh_user_before_write};
+static struct kh_entity teams = {12, "teams", "team", "Teams", "团队", team_fields, "name",
+	KH_E_ADMIN_WRITE | KH_E_SECURITY};
 static struct kh_entity accounts = {2, "accounts", "account", "Accounts", "客户", account_fields, "-id"};
 static struct kh_entity contacts = {3, "contacts", "contact", "Contacts", "联系人", contact_fields, "-id"};
 static struct kh_entity leads = {4, "leads", "lead", "Leads", "线索", lead_fields, "-id",

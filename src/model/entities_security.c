@@ -55,10 +55,10 @@ static const struct kh_field consent_fields[] = {
 	STR("note", 500, KH_F_TITLE, "Note", "备注"),
 	END};
 
-static struct kh_entity roles = {40, "roles", "role", "Roles", "角色", role_fields, "key", KH_E_ADMIN_WRITE,
-	.before_write = kh_role_before_write};
+static struct kh_entity roles = {40, "roles", "role", "Roles", "角色", role_fields, "key",
+	KH_E_ADMIN_WRITE | KH_E_SECURITY, .before_write = kh_role_before_write};
 static struct kh_entity api_keys = {41, "api_keys", "api_key", "API keys", "API 密钥", api_key_fields, "-id",
-	KH_E_OWN_ROUTES};
+	KH_E_OWN_ROUTES | KH_E_SECURITY};
 static struct kh_entity shares = {42, "shares", "share", "Shares", "共享", share_fields, "-id",
 	.before_write = kh_share_before_write};
 static struct kh_entity consents = {43, "consents", "consent", "Consents", "营销许可", consent_fields, "-id",

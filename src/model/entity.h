@@ -101,6 +101,8 @@ enum kh_eflag {
 	KH_E_OWN_ROUTES = 1 << 1,  /* written only through routes of their own (API keys) */
 	KH_E_CHILD = 1 << 2,       /* part of another record (order lines): listed through the
 	                            * parent, so owner and timestamps get no indexes of their own */
+	KH_E_SECURITY = 1 << 3,    /* says who may do what (users, roles, teams, API keys): a
+	                            * write tells the caches of sessions to look again */
 };
 
 /* Builds the derived parts of the metadata. Call once at start. */

@@ -1,5 +1,6 @@
 #include "store/store.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "util/log.h"
@@ -73,6 +74,21 @@ enum kh_err kh_db_begin(struct kh_db *db, enum kh_tx mode)
 	return e;
 }
 
+static atomic_uint_fast64_t security_generation;
+
+uint64_t kh_db_security_generation(void)
+{
+	return atomic_load_explicit(&security_generation, memory_order_acquire);
+}
+
+void kh_db_security_changed(struct kh_db *db)
+{
+	if (db->in_tx)
+		db->security_changed = 1;
+	else
+		atomic_fetch_add_explicit(&security_generation, 1, memory_order_release);
+}
+
 enum kh_err kh_db_commit(struct kh_db *db)
 {
 	enum kh_err e = db->ops->commit(db);
@@ -82,11 +98,18 @@ enum kh_err kh_db_commit(struct kh_db *db)
 		return e;
 	}
 	db->in_tx = 0;
+	/* After the commit: a cache that looked in between saw the old rows and
+	 * is told to look again. */
+	if (db->security_changed) {
+		db->security_changed = 0;
+		atomic_fetch_add_explicit(&security_generation, 1, memory_order_release);
+	}
 	return KH_OK;
 }
 
 void kh_db_rollback(struct kh_db *db)
 {
+	db->security_changed = 0;
 	if (!db->in_tx)
 		return;
 	db->ops->rollback(db);

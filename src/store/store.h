@@ -123,6 +123,10 @@ struct kh_store_ops {
 	 * once a second (SQLite: a passive WAL checkpoint; other engines: nothing). */
 	void (*defer_checkpoints)(struct kh_db *db);
 	void (*checkpoint)(struct kh_db *db);
+	/* Optional: the write transactions of every connection of this process
+	 * that calls it run on one connection, one at a time (SQLite: its page
+	 * cache stays warm however the writes alternate between threads). */
+	void (*share_writer)(struct kh_db *db);
 	/* Tries to take the lock named key, shared by every server on the
 	 * database, until the current transaction ends: *got is 1 if this
 	 * transaction has it, 0 if another holds it. For work that one server of
@@ -163,6 +167,7 @@ static inline int64_t kh_search_doc(int entity_index, int64_t id)
 struct kh_db {
 	const struct kh_store_ops *ops;
 	int in_tx;
+	int security_changed; /* this transaction changed who may do what */
 };
 
 /* Sets up every driver; call once at start, before any other store call. */
@@ -188,6 +193,12 @@ enum kh_err kh_db_exec(struct kh_db *db, const char *sql, const struct kh_val *p
 enum kh_err kh_db_int(struct kh_db *db, const char *sql, const struct kh_val *p, int n, int64_t *out);
 enum kh_err kh_db_begin(struct kh_db *db, enum kh_tx mode);
 enum kh_err kh_db_commit(struct kh_db *db);
+/* Says that the current transaction (or, outside one, the last statement)
+ * changed who may do what: users, roles, teams, API keys, sessions. When it
+ * commits, kh_db_security_generation() moves on, which tells this process's
+ * caches of sessions to look again. Other processes' caches expire by age. */
+void kh_db_security_changed(struct kh_db *db);
+uint64_t kh_db_security_generation(void);
 /* Safe to call when no transaction is open. */
 void kh_db_rollback(struct kh_db *db);
 

@@ -189,3 +189,10 @@ void kh_time_format(int64_t us, char out[KH_TIME_LEN])
 	digits_out(out + 17, rem % 60, 2);
 	digits_out(out + 20, ms, 3);
 }
+
+int64_t kh_monotonic_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 + 1;
+}

@@ -13,6 +13,9 @@
 
 /* Microseconds since 1970-01-01T00:00:00Z. */
 int64_t kh_now(void);
+/* Microseconds on a clock that only moves forward, for ages on this machine
+ * (not kh_now(): that is business time, which tests freeze with KEHU_NOW). */
+int64_t kh_monotonic_us(void);
 /* Freezes the clock at us (microseconds); 0 returns to the real clock. */
 void kh_clock_set(int64_t us);
 /* Reads KEHU_NOW if set; returns -1 if it is set but not a valid timestamp. */
