@@ -199,6 +199,26 @@ test('sessions: logout everywhere, a new password, deactivation and idleness all
   assert.equal((await srv.call('GET', '/api/v1/auth/me', { token: t4 })).status, 401);
 });
 
+test('sessions are remembered per server thread, and a change reaches every thread at once', async () => {
+  // Sixteen requests at once use several connections, so both server threads
+  // answer some and remember the session; each change must then be seen by all.
+  const burst = (token) => Promise.all(Array.from({ length: 16 }, () => srv.call('GET', '/api/v1/auth/me', { token })));
+  const u = (await as(admin, 'POST', '/api/v1/users', { json: { username: 'cached', role: 'read_only', password: PASSWORD } })).body;
+  const token = await srv.login('cached', PASSWORD);
+  for (const r of await burst(token)) assert.equal(r.body.permissions.role, 'read_only');
+  assert.equal((await as(admin, 'PATCH', `/api/v1/users/${u.id}`, { json: { role: 'analyst' } })).status, 200);
+  for (const r of await burst(token)) assert.equal(r.body.permissions.role, 'analyst', 'a new role, on every thread');
+  const perms = (await as(admin, 'GET', '/api/v1/roles/analyst')).body.permissions;
+  const answers = await burst(token);
+  assert.ok(answers.every((r) => r.body.permissions.entities.campaigns.create === answers[0].body.permissions.entities.campaigns.create));
+  const flipped = answers[0].body.permissions.entities.campaigns.create === 'none' ? 'all' : 'none';
+  assert.equal((await as(admin, 'PATCH', '/api/v1/roles/analyst', { json: { permissions: { ...perms, campaigns: { ...perms.campaigns, create: flipped } } } })).status, 200);
+  for (const r of await burst(token)) assert.equal(r.body.permissions.entities.campaigns.create, flipped, 'a changed role, on every thread');
+  assert.equal((await as(admin, 'PATCH', '/api/v1/roles/analyst', { json: { permissions: perms } })).status, 200);
+  assert.equal((await srv.call('POST', '/api/v1/auth/logout', { token })).status, 204);
+  for (const r of await burst(token)) assert.equal(r.status, 401, 'a logout, on every thread');
+});
+
 test('an idle session ends even before it expires', async () => {
   const s1 = await startServer({ args: ['--session-idle', '600'] });
   const token = await s1.login();
