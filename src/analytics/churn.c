@@ -13,71 +13,149 @@
 #define KH_LOGREG_SAMPLE_ABOVE 200000
 
 struct lr_ctx {
-	const double *Z;    /* standardised features, n x p */
+	const double *X;      /* features in original units, n x p, row-major */
 	const uint8_t *y;
 	int p;
-	const double *beta; /* intercept first */
+	const double *mean;   /* the standardisation, applied row by row */
+	const double *inv_sd;
+	const double *beta;   /* standardised scale, intercept first */
 };
+
+/* The row pass works on blocks of LR_BLOCK rows, transposed to columns so
+ * that the sums of the gradient and the Hessian run LR_LANES rows at a time
+ * in vector registers (GCC vector extensions: SSE2 pairs on the baseline
+ * x86-64, wider where the target has them). The lanes' partial sums are
+ * added in a fixed order at the end, so the result does not depend on
+ * timing, only on the row ranges. */
+#define LR_LANES 4
+#define LR_BLOCK 32
+#define LR_NV (LR_BLOCK / LR_LANES)
+typedef double lr_vec __attribute__((vector_size(LR_LANES * sizeof(double))));
 
 /* acc[0] = the sum of the losses, acc[1..q] the gradient, then the upper
  * triangle of the Hessian, row by row (q = p + 1 parameters). Inlined with q
- * a constant for the usual sizes, so that the loops unroll and the sums stay
- * in registers; accumulated in a local array rather than through acc, which
- * the compiler must assume may alias the data. */
+ * a constant for the usual sizes, so that the loops unroll. The features are
+ * standardised here, as each block is read, rather than into a copy of X:
+ * a copy as large as X costs more to write (and to fault in) than the
+ * subtraction and multiplication in every pass. */
 static inline __attribute__((always_inline)) void lr_rows_q(const struct lr_ctx *c, size_t lo, size_t hi,
 							     double *acc, const int q)
 {
-	const int p = q - 1, m = 1 + q + q * (q + 1) / 2;
-	const double *Z = c->Z;
+	const int p = q - 1, m = q + q * (q + 1) / 2;
+	const double *X = c->X;
 	const uint8_t *y = c->y;
-	double z[KH_LOGREG_MAXP + 1], b[KH_LOGREG_MAXP + 1], a[1 + (KH_LOGREG_MAXP + 1) * (KH_LOGREG_MAXP + 4) / 2];
+	double b[KH_LOGREG_MAXP + 1], mu[KH_LOGREG_MAXP], is[KH_LOGREG_MAXP];
 	for (int j = 0; j < q; j++)
 		b[j] = c->beta[j];
-	for (int j = 0; j < m; j++)
-		a[j] = 0;
-	z[0] = 1;
+	for (int j = 0; j < p; j++) {
+		mu[j] = c->mean[j];
+		is[j] = c->inv_sd[j];
+	}
+	/* z[j] holds feature j of the block's rows; wz[j] the same times the
+	 * row weights; sums[] the vector partial sums of the gradient, then the
+	 * Hessian's upper triangle. */
+	lr_vec z[KH_LOGREG_MAXP][LR_NV], wz[KH_LOGREG_MAXP][LR_NV], eta[LR_NV], r[LR_NV], w[LR_NV];
+	lr_vec sums[(KH_LOGREG_MAXP + 1) * (KH_LOGREG_MAXP + 4) / 2];
+	for (int k = 0; k < m; k++)
+		sums[k] = (lr_vec){0};
 	/* The loss of a row is max(eta, 0) + log(1 + e) - y eta with
 	 * e = exp(-|eta|). Its logarithms are summed as the logarithm of a
-	 * product over blocks of rows: each factor is in (1, 2], so 256 of them
-	 * stay far from overflow, the rounding is that of 256 multiplications
-	 * (about 3e-14 relative, i.e. 1e-16 a row, as log1p per row), and the
-	 * fit needs one logarithm per 256 rows instead of one per row (log1p
-	 * was a third of its time). */
-	double prod = 1, logs = 0;
-	int in_block = 0;
-	for (size_t i = lo; i < hi; i++) {
-		double eta = b[0];
+	 * product over runs of about 256 rows: each factor is in (1, 2], so
+	 * the product stays far from overflow, the rounding is that of the
+	 * multiplications (about 3e-14 relative, i.e. 1e-16 a row, as log1p per
+	 * row), and the fit needs one logarithm per 256 rows instead of one per
+	 * row (log1p was a third of its time). */
+	double loss = 0, prod = 1, logs = 0;
+	int in_prod = 0;
+	for (size_t i0 = lo; i0 < hi; i0 += LR_BLOCK) {
+		int nb = hi - i0 < LR_BLOCK ? (int)(hi - i0) : LR_BLOCK;
+		double *zs = (double *)z, *es = (double *)eta, *rs = (double *)r, *ws = (double *)w;
+		const double *xr = X + i0 * p;
+		for (int i = 0; i < nb; i++)
 #pragma GCC unroll 8
-		for (int j = 0; j < p; j++) {
-			z[j + 1] = Z[i * p + j];
-			eta += b[j + 1] * z[j + 1];
+			for (int j = 0; j < p; j++)
+				zs[j * LR_BLOCK + i] = (xr[i * p + j] - mu[j]) * is[j];
+		/* The rows past the end of a short last block count with weight
+		 * and residual 0, i.e. not at all. */
+		for (int i = nb; i < LR_BLOCK; i++)
+			for (int j = 0; j < p; j++)
+				zs[j * LR_BLOCK + i] = 0;
+		for (int v = 0; v < LR_NV; v++) {
+			lr_vec e = (lr_vec){0} + b[0];
+#pragma GCC unroll 8
+			for (int j = 0; j < p; j++)
+				e += b[j + 1] * z[j][v];
+			eta[v] = e;
 		}
-		/* One exponential gives the loss, the probability and the weight. */
-		double e = exp(-fabs(eta)), ope = 1 + e, pr = (eta >= 0 ? 1 : e) / ope;
-		a[0] += (eta > 0 ? eta : 0) - y[i] * eta;
-		prod *= ope;
-		if (++in_block == 256) {
+		for (int i = 0; i < nb; i++) {
+			/* One exponential gives the loss, the probability and the weight. */
+			double et = es[i], e = exp(-fabs(et)), ope = 1 + e, pr = (et >= 0 ? 1 : e) / ope;
+			uint8_t yi = y[i0 + i] != 0;
+			loss += (et > 0 ? et : 0) - yi * et;
+			prod *= ope;
+			rs[i] = pr - yi;
+			ws[i] = pr * (1 - pr);
+		}
+		for (int i = nb; i < LR_BLOCK; i++)
+			rs[i] = ws[i] = 0;
+		if ((in_prod += nb) >= 256) {
 			logs += log(prod);
 			prod = 1;
-			in_block = 0;
+			in_prod = 0;
 		}
-		double r = pr - y[i], w = pr * (1 - pr);
-		double *g = a + 1, *h = a + 1 + q;
+		/* The gradient, then the Hessian: row 0 (the intercept's, whose
+		 * feature is 1) sums the weights and weighted features. */
+		lr_vec *s = sums, t0 = s[0], t1 = s[q];
+		for (int v = 0; v < LR_NV; v++) {
+			t0 += r[v];
+			t1 += w[v];
+		}
+		s[0] = t0;
+		s[q] = t1;
 #pragma GCC unroll 8
-		for (int j = 0; j < q; j++) {
-			g[j] += r * z[j];
-			double wz = w * z[j];
+		for (int j = 0; j < p; j++) {
+			lr_vec tg = s[j + 1], th = s[q + j + 1];
+			for (int v = 0; v < LR_NV; v++) {
+				tg += r[v] * z[j][v];
+				wz[j][v] = w[v] * z[j][v];
+				th += wz[j][v];
+			}
+			s[j + 1] = tg;
+			s[q + j + 1] = th;
+		}
+		s += 2 * q;
 #pragma GCC unroll 8
-			for (int k = j; k < q; k++)
-				*h++ += wz * z[k];
+		for (int j = 0; j < p; j++) {
+#pragma GCC unroll 8
+			for (int k = j; k < p; k++) {
+				lr_vec t = s[k - j];
+				for (int v = 0; v < LR_NV; v++)
+					t += wz[j][v] * z[k][v];
+				s[k - j] = t;
+			}
+			s += p - j;
 		}
 	}
-	a[0] += logs + log(prod);
-	for (int j = 0; j < m; j++)
-		acc[j] += a[j];
+	acc[0] += loss + logs + log(prod);
+	for (int k = 0; k < m; k++) {
+		double t = 0;
+		for (int l = 0; l < LR_LANES; l++)
+			t += sums[k][l];
+		acc[1 + k] += t;
+	}
 }
 
-static void lr_rows(void *pc, size_t lo, size_t hi, double *acc)
+/* The row pass is most of the fit's time. On x86-64 it is compiled twice,
+ * for the baseline and for x86-64-v3 (AVX2 and FMA: four lanes to a register
+ * and a fused multiply-add, a third less time on the benchmark), and the
+ * loader picks the one the CPU runs. FMA rounds once where the baseline
+ * rounds twice, so the two differ in the last bits only. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define LR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define LR_CLONES
+#endif
+LR_CLONES static void lr_rows(void *pc, size_t lo, size_t hi, double *acc)
 {
 	const struct lr_ctx *c = pc;
 	switch (c->p + 1) {
@@ -113,14 +191,15 @@ static double lr_eval(struct lr_ctx *c, size_t n, double lambda, const double *b
 	return acc[0] + 0.5 * lambda * pen;
 }
 
-/* Newton's method with step halving from beta (updated in place) on n rows
- * of standardised features Z. Leaves the penalised Hessian at the optimum
- * in h and the unpenalised loss in *loss; returns the iterations. */
-static int newton(const double *Z, const uint8_t *y, size_t n, int p, double lambda, double tol,
-		  double *beta, double *h, double *loss, int *converged)
+/* Newton's method with step halving from beta (updated in place) on the n
+ * rows of rows (its X, y and standardisation). Leaves the penalised Hessian
+ * at the optimum in h and the unpenalised loss in *loss; returns the
+ * iterations. */
+static int newton(const struct lr_ctx *rows, size_t n, double lambda, double tol, double *beta,
+		  double *h, double *loss, int *converged)
 {
-	int q = p + 1, it;
-	struct lr_ctx c = {Z, y, p, beta};
+	int p = rows->p, q = p + 1, it;
+	struct lr_ctx c = *rows;
 	double acc[1 + (KH_LOGREG_MAXP + 1) * (KH_LOGREG_MAXP + 4) / 2];
 	double g[KH_OPTIM_MAXN], cand[KH_OPTIM_MAXN];
 	double gn[KH_OPTIM_MAXN], hn[KH_OPTIM_MAXN * KH_OPTIM_MAXN], step[KH_OPTIM_MAXN];
@@ -201,42 +280,97 @@ static int newton(const double *Z, const uint8_t *y, size_t n, int p, double lam
 	return it;
 }
 
-struct std_ctx {
+/* Column statistics in one pass: sums of d = x - shift and of d^2, and how
+ * many values differ from the first row's. With the shift near the mean
+ * (the mean of a sample of rows) the variance from these sums,
+ * S2/n - (S1/n)^2, loses nothing to cancellation; the count tells a constant
+ * column exactly. The last sum counts the positive labels. */
+struct stat_ctx {
 	const double *X;
-	double *Z;
-	const double *mean;
-	double inv_sd[KH_LOGREG_MAXP];
+	const uint8_t *y;
+	const double *shift;
 	int p;
+	/* When Xs is set, every k-th row is copied into Xs and ys on the way
+	 * (a strided gather on its own is a cache miss a row). */
+	size_t k;
+	double *Xs;
+	uint8_t *ys;
 };
 
-static void standardise(void *pc, size_t lo, size_t hi, double *unused)
+static inline __attribute__((always_inline)) void col_stats_p(const struct stat_ctx *c, size_t lo, size_t hi,
+							       double *acc, const int p)
 {
-	(void)unused;
-	const struct std_ctx *c = pc;
-	int p = c->p;
-	for (size_t i = lo; i < hi; i++)
-		for (int j = 0; j < p; j++)
-			c->Z[i * p + j] = (c->X[i * p + j] - c->mean[j]) * c->inv_sd[j];
-}
-
-static void col_sums(void *pc, size_t lo, size_t hi, double *acc)
-{
-	const struct std_ctx *c = pc;
-	int p = c->p;
-	for (size_t i = lo; i < hi; i++)
-		for (int j = 0; j < p; j++)
-			acc[j] += c->X[i * p + j];
-}
-
-static void col_squares(void *pc, size_t lo, size_t hi, double *acc)
-{
-	const struct std_ctx *c = pc;
-	int p = c->p;
-	for (size_t i = lo; i < hi; i++)
-		for (int j = 0; j < p; j++) {
-			double d = c->X[i * p + j] - c->mean[j];
-			acc[j] += d * d;
+	const double *X = c->X;
+	double s1[KH_LOGREG_MAXP] = {0}, s2[KH_LOGREG_MAXP] = {0}, sh[KH_LOGREG_MAXP], x0[KH_LOGREG_MAXP];
+	size_t ndiff[KH_LOGREG_MAXP] = {0}, pos = 0;
+	for (int j = 0; j < p; j++) {
+		sh[j] = c->shift[j];
+		x0[j] = X[j];
+	}
+	size_t next = c->Xs ? (lo + c->k - 1) / c->k * c->k : SIZE_MAX;
+	for (size_t i = lo; i < hi; i++) {
+		if (i == next) {
+			memcpy(c->Xs + i / c->k * p, X + i * p, p * sizeof(double));
+			c->ys[i / c->k] = c->y[i];
+			next += c->k;
 		}
+#pragma GCC unroll 8
+		for (int j = 0; j < p; j++) {
+			double x = X[i * p + j], d = x - sh[j];
+			s1[j] += d;
+			s2[j] += d * d;
+			ndiff[j] += x != x0[j];
+		}
+		pos += c->y[i] != 0;
+	}
+	for (int j = 0; j < p; j++) {
+		acc[j] += s1[j];
+		acc[p + j] += s2[j];
+		acc[2 * p + j] += (double)ndiff[j];
+	}
+	acc[3 * p] += (double)pos;
+}
+
+static void col_stats(void *pc, size_t lo, size_t hi, double *acc)
+{
+	const struct stat_ctx *c = pc;
+	switch (c->p) {
+	case 1: col_stats_p(c, lo, hi, acc, 1); break;
+	case 2: col_stats_p(c, lo, hi, acc, 2); break;
+	case 3: col_stats_p(c, lo, hi, acc, 3); break;
+	case 4: col_stats_p(c, lo, hi, acc, 4); break;
+	case 5: col_stats_p(c, lo, hi, acc, 5); break;
+	case 6: col_stats_p(c, lo, hi, acc, 6); break;
+	case 7: col_stats_p(c, lo, hi, acc, 7); break;
+	default: col_stats_p(c, lo, hi, acc, c->p); break;
+	}
+}
+
+/* Fills m->mean and m->sd (a constant column gets its value and 1) and
+ * *pos, the number of positive labels, and copies every k-th row into Xs
+ * and ys if Xs is not NULL; KH_EINVAL when a value, or a column's sum of
+ * squares, is not finite. */
+static enum kh_err standardisation(struct kh_logreg *m, const double *X, const uint8_t *y, size_t n,
+				   int p, size_t *pos, size_t k, double *Xs, uint8_t *ys)
+{
+	double shift[KH_LOGREG_MAXP] = {0}, acc[3 * KH_LOGREG_MAXP + 1];
+	size_t step = n > 1024 ? n / 1024 : 1, taken = 0;
+	for (size_t i = 0; i < n; i += step, taken++)
+		for (int j = 0; j < p; j++)
+			shift[j] += X[i * p + j];
+	for (int j = 0; j < p; j++)
+		shift[j] = isfinite(shift[j]) ? shift[j] / taken : 0;
+	struct stat_ctx sc = {X, y, shift, p, k, Xs, ys};
+	kh_par_sum(col_stats, &sc, n, acc, 3 * p + 1);
+	*pos = (size_t)acc[3 * p];
+	for (int j = 0; j < p; j++) {
+		if (!isfinite(acc[j]) || !isfinite(acc[p + j]))
+			return KH_EINVAL;
+		double d = acc[j] / n, var = acc[p + j] / n - d * d;
+		m->mean[j] = acc[2 * p + j] == 0 ? X[j] : shift[j] + d;
+		m->sd[j] = acc[2 * p + j] > 0 && var > 0 ? sqrt(var) : 1;
+	}
+	return KH_OK;
 }
 
 enum kh_err kh_logreg_fit(struct kh_logreg *m, const double *X, const uint8_t *y, size_t n, int p,
@@ -248,63 +382,45 @@ enum kh_err kh_logreg_fit(struct kh_logreg *m, const double *X, const uint8_t *y
 	int q = p + 1;
 	m->p = p;
 	m->lambda = lambda;
-	size_t pos = 0;
-	for (size_t i = 0; i < n; i++)
-		pos += y[i] != 0;
-	if (lambda == 0 && (pos == 0 || pos == n))
-		return KH_EINVAL;
-	/* Column means and standard deviations (two passes, for accuracy; each
-	 * on both threads). A value that is not finite makes a sum not finite. */
-	struct std_ctx sc = {X, NULL, m->mean, {0}, p};
-	double sums[KH_LOGREG_MAXP];
-	kh_par_sum(col_sums, &sc, n, sums, p);
-	for (int j = 0; j < p; j++) {
-		if (!isfinite(sums[j]))
-			return KH_EINVAL;
-		m->mean[j] = sums[j] / n;
+	/* Many rows: Newton on every k-th row first; from its optimum the full
+	 * problem needs only a step or two (Newton converges quadratically near
+	 * the optimum). The sample is taken in the pass of the statistics. */
+	size_t k = n / (KH_LOGREG_SAMPLE_ABOVE / 4), ns = n > KH_LOGREG_SAMPLE_ABOVE ? (n + k - 1) / k : 0;
+	double *Xs = ns ? malloc(ns * p * sizeof(double)) : NULL;
+	uint8_t *ys = ns ? malloc(ns) : NULL;
+	if (!ys) {
+		free(Xs);
+		Xs = NULL;
 	}
-	kh_par_sum(col_squares, &sc, n, m->sd, p);
-	for (int j = 0; j < p; j++) {
-		m->sd[j] = sqrt(m->sd[j] / n);
-		if (!(m->sd[j] > 0))
-			m->sd[j] = 1;
+	size_t pos;
+	enum kh_err err = standardisation(m, X, y, n, p, &pos, k, Xs, ys);
+	if (!err && lambda == 0 && (pos == 0 || pos == n))
+		err = KH_EINVAL;
+	if (err) {
+		free(Xs);
+		free(ys);
+		return err;
 	}
-	/* Standardise once rather than in every pass, on both threads. */
-	double *Z = malloc(n * p * sizeof(double));
-	if (!Z)
-		return KH_ENOMEM;
-	sc.Z = Z;
+	double inv_sd[KH_LOGREG_MAXP];
 	for (int j = 0; j < p; j++)
-		sc.inv_sd[j] = 1 / m->sd[j];
-	kh_par_for(standardise, &sc, n);
+		inv_sd[j] = 1 / m->sd[j];
 	/* Start at the intercept of the base rate, all slopes 0. */
 	double beta[KH_LOGREG_MAXP + 1] = {0};
 	double h[KH_OPTIM_MAXN * KH_OPTIM_MAXN], loss;
 	double base = (pos + 0.5) / (n + 1.0);
 	beta[0] = log(base / (1 - base));
 	int it = 0;
-	if (n > KH_LOGREG_SAMPLE_ABOVE) {
-		/* Many rows: Newton on every k-th row first; from its optimum the
-		 * full problem needs only a step or two (Newton converges
-		 * quadratically near the optimum). */
-		size_t k = n / (KH_LOGREG_SAMPLE_ABOVE / 4), ns = (n + k - 1) / k;
-		double *Zs = malloc(ns * p * sizeof(double));
-		uint8_t *ys = malloc(ns);
-		if (Zs && ys) {
-			for (size_t i = 0, j = 0; i < n; i += k, j++) {
-				for (int c = 0; c < p; c++)
-					Zs[j * p + c] = Z[i * p + c];
-				ys[j] = y[i];
-			}
-			int conv;
-			/* The sample's optimum is within about 1/sqrt(ns) of the
-			 * full one, so it need not be found to the last digit. */
-			it += newton(Zs, ys, ns, p, lambda * ns / n, 1e-6, beta, h, &loss, &conv);
-		}
-		free(Zs);
-		free(ys);
+	if (Xs) {
+		int conv;
+		struct lr_ctx sample = {Xs, ys, p, m->mean, inv_sd, NULL};
+		/* The sample's optimum is within about 1/sqrt(ns) of the full
+		 * one, so it need not be found to the last digit. */
+		it += newton(&sample, ns, lambda * ns / n, 1e-6, beta, h, &loss, &conv);
 	}
-	it += newton(Z, y, n, p, lambda, 1e-10, beta, h, &loss, &m->converged);
+	free(Xs);
+	free(ys);
+	struct lr_ctx all = {X, y, p, m->mean, inv_sd, NULL};
+	it += newton(&all, n, lambda, 1e-10, beta, h, &loss, &m->converged);
 	m->iterations = it;
 	m->loglik = -loss;
 	/* Standard errors from the inverse of the penalised Hessian. */
@@ -320,7 +436,6 @@ enum kh_err kh_logreg_fit(struct kh_logreg *m, const double *X, const uint8_t *y
 		m->coef[j + 1] = beta[j + 1] / m->sd[j];
 		m->coef[0] -= beta[j + 1] * m->mean[j] / m->sd[j];
 	}
-	free(Z);
 	return KH_OK;
 }
 
