@@ -155,11 +155,18 @@ int main(int argc, char **argv)
 			memmove(F + nl * KH_CHURN_NFEAT, F + c * KH_CHURN_NFEAT, KH_CHURN_NFEAT * sizeof(double));
 			y[nl++] = y[c];
 		}
+	/* The fit takes a few hundredths of a second, where one busy moment of
+	 * a shared machine shows; it is timed three times and the fastest run
+	 * kept, as reference.py does for scikit-learn. */
 	struct kh_logreg lr;
-	double t8 = now(), c8 = cpu();
-	if (kh_logreg_fit(&lr, F, y, nl, KH_CHURN_NFEAT, 1.0))
-		die("logreg");
-	double t_lr = now() - t8, c_lr = cpu() - c8;
+	double t_lr = INFINITY, c_lr = INFINITY;
+	for (int rep = 0; rep < 3; rep++) {
+		double t8 = now(), c8 = cpu();
+		if (kh_logreg_fit(&lr, F, y, nl, KH_CHURN_NFEAT, 1.0))
+			die("logreg");
+		t_lr = fmin(t_lr, now() - t8);
+		c_lr = fmin(c_lr, cpu() - c8);
+	}
 	double *prob = malloc(nl * sizeof(double));
 	kh_logreg_predict_all(&lr, F, nl, prob);
 	double auc = kh_auc(prob, y, nl);

@@ -154,19 +154,31 @@ km = KMeans(n_clusters=5, n_init=10, random_state=1).fit(Z)
 t_km, c_km = time.perf_counter() - T7, time.process_time() - C7
 Fx = np.fromfile(f'{out}/logreg.f64').reshape(-1, 5)
 y = np.fromfile(f'{out}/logreg.y', dtype=np.uint8)
-Fz = (Fx - Fx.mean(0)) / np.where(Fx.std(0) > 0, Fx.std(0), 1)
-T8, C8 = time.perf_counter(), time.process_time()
-lr = LogisticRegression(C=1.0, max_iter=1000).fit(Fz, y)
-t_lr, c_lr = time.perf_counter() - T8, time.process_time() - C8
+# Kehu's kh_logreg_fit standardises the features itself, so its time holds
+# the standardising too; here the two are timed apart (the fit alone is the
+# conservative comparison). Each is timed three times and the fastest kept,
+# as bench_analytics does: a fit of a few tenths of a second shows every
+# busy moment of a shared machine.
+t_std = c_std = t_lr = c_lr = float('inf')
+for rep in range(3):
+    T8, C8 = time.perf_counter(), time.process_time()
+    Fz = (Fx - Fx.mean(0)) / np.where(Fx.std(0) > 0, Fx.std(0), 1)
+    T9, C9 = time.perf_counter(), time.process_time()
+    lr = LogisticRegression(C=1.0, max_iter=1000).fit(Fz, y)
+    T10, C10 = time.perf_counter(), time.process_time()
+    t_std, c_std = min(t_std, T9 - T8), min(c_std, C9 - C8)
+    t_lr, c_lr = min(t_lr, T10 - T9), min(c_lr, C10 - C9)
 beta = np.concatenate([lr.intercept_, lr.coef_[0]])
 cmp['kmeans_inertia'] = {'kehu': kehu['kmeans']['inertia'], 'sklearn': float(km.inertia_)}
 cmp['logreg_beta_max_abs_diff'] = float(np.max(np.abs(np.array(kehu['logreg']['beta']) - beta)))
 cmp['logreg_auc'] = {'kehu': kehu['logreg']['auc'], 'sklearn': float(roc_auc_score(y, lr.predict_proba(Fz)[:, 1]))}
+cmp['logreg_sklearn_iterations'] = int(lr.n_iter_[0])
 
 print(json.dumps({
     'customers': n, 'lines': len(df),
     'seconds': {'read_csv': t_read, 'summary': t_summary, 'rfm': t_rfm, 'abc': t_abc, 'bgnbd': t_bg,
-                'gamma_gamma': t_gg, 'clv': t_clv, 'rfm_abc_bgnbd_gg_clv': t_core, 'kmeans': t_km, 'logreg': t_lr},
-    'cpu_seconds': {'rfm_abc_bgnbd_gg_clv': c_core, 'kmeans': c_km, 'logreg': c_lr},
+                'gamma_gamma': t_gg, 'clv': t_clv, 'rfm_abc_bgnbd_gg_clv': t_core, 'kmeans': t_km, 'logreg': t_lr,
+                'logreg_standardise': t_std},
+    'cpu_seconds': {'rfm_abc_bgnbd_gg_clv': c_core, 'kmeans': c_km, 'logreg': c_lr, 'logreg_standardise': c_std},
     'compare': cmp,
 }, indent=1))
