@@ -21,13 +21,48 @@ struct kh_dbpool {
 	int stopping;
 	int n;
 	void (*run)(void *job, void *cls);
+	void (*run_batch)(void **jobs, int count, void *cls);
+	int batch_max;
 	void *cls;
 	pthread_t threads[];
 };
 
+/* Runs the queued jobs, up to batch_max at a time, until the pool stops. */
+static void *batch_worker(struct kh_dbpool *p)
+{
+	void *one[1];
+	void **jobs = malloc((size_t)p->batch_max * sizeof *jobs);
+	int max = jobs ? p->batch_max : 1; /* out of memory: one at a time */
+	if (!jobs)
+		jobs = one;
+	for (;;) {
+		int count = 0;
+		pthread_mutex_lock(&p->lock);
+		while (!p->head && !p->stopping)
+			pthread_cond_wait(&p->ready, &p->lock);
+		while (p->head && count < max) {
+			struct job *j = p->head;
+			p->head = j->next;
+			if (!p->head)
+				p->tail = NULL;
+			jobs[count++] = j->job;
+			free(j);
+		}
+		pthread_mutex_unlock(&p->lock);
+		if (!count)
+			break; /* stopping, and nothing left to do */
+		p->run_batch(jobs, count, p->cls);
+	}
+	if (jobs != one)
+		free(jobs);
+	return NULL;
+}
+
 static void *worker(void *arg)
 {
 	struct kh_dbpool *p = arg;
+	if (p->run_batch)
+		return batch_worker(p);
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
 		while (!p->head && !p->stopping)
@@ -46,7 +81,8 @@ static void *worker(void *arg)
 	}
 }
 
-struct kh_dbpool *kh_dbpool_start(int n, void (*run)(void *job, void *cls), void *cls)
+static struct kh_dbpool *start(int n, void (*run)(void *job, void *cls),
+				void (*run_batch)(void **jobs, int count, void *cls), int max, void *cls)
 {
 	struct kh_dbpool *p = calloc(1, sizeof *p + (size_t)n * sizeof(pthread_t));
 	if (!p)
@@ -60,6 +96,8 @@ struct kh_dbpool *kh_dbpool_start(int n, void (*run)(void *job, void *cls), void
 	pthread_cond_init(&p->ready, NULL);
 	pthread_cond_init(&p->released, NULL);
 	p->run = run;
+	p->run_batch = run_batch;
+	p->batch_max = max;
 	p->cls = cls;
 	for (; p->n < n; p->n++)
 		if (pthread_create(&p->threads[p->n], NULL, worker, p)) {
@@ -70,12 +108,26 @@ struct kh_dbpool *kh_dbpool_start(int n, void (*run)(void *job, void *cls), void
 	return p;
 }
 
+struct kh_dbpool *kh_dbpool_start(int n, void (*run)(void *job, void *cls), void *cls)
+{
+	return start(n, run, NULL, 1, cls);
+}
+
+struct kh_dbpool *kh_dbpool_start_batches(int n, int max, void (*run_batch)(void **jobs, int count, void *cls),
+					  void *cls)
+{
+	return start(n, NULL, run_batch, max > 0 ? max : 1, cls);
+}
+
 void kh_dbpool_submit(struct kh_dbpool *p, void *job)
 {
 	struct job *j = malloc(sizeof *j);
 	if (!j) {
 		/* Out of memory: run it here rather than lose the request. */
-		p->run(job, p->cls);
+		if (p->run_batch)
+			p->run_batch(&job, 1, p->cls);
+		else
+			p->run(job, p->cls);
 		return;
 	}
 	*j = (struct job){.job = job};

@@ -18,6 +18,10 @@ struct kh_dbpool;
 /* Starts n workers; each job submitted is given to run(job, cls) on one of
  * them. Returns NULL when the threads cannot be made. */
 struct kh_dbpool *kh_dbpool_start(int n, void (*run)(void *job, void *cls), void *cls);
+/* Starts n workers that each take up to max queued jobs at a time and give
+ * them to run_batch(jobs, count, cls) (a writer that commits them together). */
+struct kh_dbpool *kh_dbpool_start_batches(int n, int max, void (*run_batch)(void **jobs, int count, void *cls),
+					  void *cls);
 /* Queues a job (first in, first out). Never blocks on the workers. */
 void kh_dbpool_submit(struct kh_dbpool *p, void *job);
 /* Runs what is queued, then ends and joins the workers. */

@@ -36,6 +36,7 @@ enum kh_route_flag {
 	KH_R_EXPORT = 1 << 7,
 	KH_R_IMPORT = 1 << 8,
 	KH_R_BIGBODY = 1 << 9, /* takes bodies up to the import limit (files) */
+	KH_R_WRITER = 1 << 10, /* a short write: on SQLite it runs on the server's writer thread */
 };
 
 /* The import limit: the largest body a KH_R_BIGBODY route takes (an uploaded

@@ -36,6 +36,12 @@ struct kh_server {
 	 * and reads may go to replicas (http/replicas.h), one connection to each
 	 * per worker. */
 	struct kh_dbpool *pool;
+	/* SQLite: the short writes (KH_R_WRITER routes) run one after another on
+	 * one writer thread with its own connection. Taking turns on a lock, the
+	 * two HTTP threads each waited to be woken and scheduled before the next
+	 * write could start, and idled the one writer SQLite allows: creates at a
+	 * million contacts ran at 3,700/s on two threads, fewer than on one. */
+	struct kh_dbpool *writer;
 	pthread_key_t read_key;
 	char *read_dbs[KH_MAX_READ_DBS];
 	int nread_dbs;
@@ -63,8 +69,6 @@ static struct kh_db *thread_db(struct kh_server *s, struct kh_errinfo *ei)
 	}
 	if (db->ops->defer_checkpoints)
 		db->ops->defer_checkpoints(db);
-	if (db->ops->share_writer)
-		db->ops->share_writer(db);
 	pthread_setspecific(s->db_key, db);
 	return db;
 }
@@ -309,6 +313,18 @@ static int upload_needs_token(struct kh_server *s, struct kh_req *r)
 	return token_is_wrong(s, r);
 }
 
+/* Forgets the answer written so far, to write another. */
+static void reset_answer(struct kh_req *r)
+{
+	kh_buf_reset(&r->out);
+	kh_errinfo_init(&r->ei, &r->arena);
+	r->status = 200;
+	r->etag[0] = '\0';
+	r->content_type = NULL;
+	r->location = NULL;
+	kh_jw_init(&r->jw, &r->out);
+}
+
 static enum kh_err run(struct kh_server *s, struct kh_req *r)
 {
 	if (r->route < 0)
@@ -347,12 +363,7 @@ static enum kh_err run(struct kh_server *s, struct kh_req *r)
 		 * answered again, from the primary. */
 		replica_failed(s, replica);
 		r->ctx.db = primary;
-		kh_buf_reset(&r->out);
-		kh_errinfo_init(&r->ei, &r->arena);
-		r->status = 200;
-		r->etag[0] = '\0';
-		r->content_type = NULL;
-		kh_jw_init(&r->jw, &r->out);
+		reset_answer(r);
 		err = rt->handler(r);
 	}
 	return err;
@@ -525,6 +536,50 @@ static void pool_job(void *job, void *cls)
 		MHD_resume_connection(r->conn);
 }
 
+/* The writer thread's part of KH_R_WRITER requests: those queued while it
+ * was busy run together, each in a savepoint of one transaction (group
+ * commit), so that the pages every write touches - the table's last leaf, the
+ * audit log's, the outbox's - go to the WAL once per group instead of once
+ * per request. No answer leaves before the group's commit; a request that
+ * fails is undone alone; if the commit fails, every request of the group
+ * answers with its error. */
+#define WRITER_GROUP_MAX 64
+static void writer_batch(void **jobs, int n, void *cls)
+{
+	struct kh_server *s = cls;
+	struct kh_req *first = jobs[0];
+	struct kh_db *db = n > 1 ? thread_db(s, &first->ei) : NULL;
+	int grouped = db && kh_db_group_begin(db) == KH_OK;
+	for (int i = 0; i < n; i++) {
+		struct kh_req *r = jobs[i];
+		int saved = grouped && kh_db_exec(db, "SAVEPOINT kh_request", NULL, 0) == KH_OK;
+		if (grouped && !saved) {
+			kh_errinfo_set(&r->ei, KH_EDB, "the change could not be started");
+			kh_req_write_error(r);
+		} else {
+			execute(s, r);
+		}
+		if (r->ctx.db)
+			kh_db_rollback(r->ctx.db); /* a handler that failed mid-transaction */
+		r->ctx.db = NULL;
+		if (saved && r->status >= 400)
+			kh_db_exec(db, "ROLLBACK TO kh_request", NULL, 0);
+		if (saved)
+			kh_db_exec(db, "RELEASE kh_request", NULL, 0);
+	}
+	enum kh_err err = grouped ? kh_db_group_commit(db) : KH_OK;
+	for (int i = 0; i < n; i++) {
+		struct kh_req *r = jobs[i];
+		if (err && r->status < 400) {
+			reset_answer(r);
+			kh_errinfo_set(&r->ei, err, "the change could not be committed");
+			kh_req_write_error(r);
+		}
+		r->called = 2;
+		MHD_resume_connection(r->conn);
+	}
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 				  const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
@@ -580,6 +635,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (s->pool && r->route >= 0) {
 		MHD_suspend_connection(c);
 		kh_dbpool_submit(s->pool, r);
+		return MHD_YES;
+	}
+	if (s->writer && r->route >= 0 && (kh_routes[r->route].flags & KH_R_WRITER)) {
+		MHD_suspend_connection(c);
+		kh_dbpool_submit(s->writer, r);
 		return MHD_YES;
 	}
 	execute(s, r);
@@ -672,6 +732,16 @@ struct kh_server *kh_server_start(const struct kh_config *cfg, char *msg, size_t
 		free(s);
 		return NULL;
 	}
+	if (!s->pool && !kh_pg_ops.accepts(cfg->db) &&
+	    !(s->writer = kh_dbpool_start_batches(1, WRITER_GROUP_MAX, writer_batch, s))) {
+		snprintf(msg, msglen, "cannot start the writer thread");
+		for (int i = 0; i < s->nread_dbs; i++)
+			free(s->read_dbs[i]);
+		pthread_key_delete(s->read_key);
+		pthread_key_delete(s->db_key);
+		free(s);
+		return NULL;
+	}
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME |
 			 (v6 ? MHD_USE_IPv6 : 0);
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
@@ -685,6 +755,7 @@ struct kh_server *kh_server_start(const struct kh_config *cfg, char *msg, size_t
 	if (!s->d) {
 		snprintf(msg, msglen, "cannot listen on %s (in use, or not an address of this machine)", cfg->listen);
 		kh_dbpool_stop(s->pool);
+		kh_dbpool_stop(s->writer);
 		for (int i = 0; i < s->nread_dbs; i++)
 			free(s->read_dbs[i]);
 		pthread_key_delete(s->read_key);
@@ -742,6 +813,7 @@ void kh_server_stop(struct kh_server *s)
 		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
 	MHD_stop_daemon(s->d); /* joins the event loops; their connections close */
 	kh_dbpool_stop(s->pool); /* joins the database workers; theirs close */
+	kh_dbpool_stop(s->writer);
 	for (int i = 0; i < s->nread_dbs; i++)
 		free(s->read_dbs[i]);
 	pthread_key_delete(s->read_key);

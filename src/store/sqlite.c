@@ -21,10 +21,12 @@
 #include "util/log.h"
 
 #define STMT_CACHE_SIZE 128
-/* Each connection keeps 16 MB of pages; the kernel's page cache holds the rest
- * of the file. No mmap: mapped pages would count as the server's resident
- * memory, and a server with one connection per thread must stay small. */
-#define CACHE_KB -16384
+/* Each connection keeps 8 MB of pages - the inner pages of a million-record
+ * table and its indexes fit with room to spare, and 16 MB read no faster - and
+ * the kernel's page cache holds the rest of the file. No mmap: mapped pages
+ * would count as the server's resident memory, and a server with a connection
+ * per thread (HTTP threads, the writer, background work) must stay small. */
+#define CACHE_KB -8192
 
 struct kh_rows {
 	struct sq_db *db;
@@ -40,33 +42,20 @@ struct stmt_slot {
 	struct kh_rows rows;
 };
 
-struct writer_file;
-
 struct sq_db {
 	struct kh_db base;
 	sqlite3 *h;
-	struct writer_file *file; /* this process's writer lock (and shared writer) for the file */
-	/* During a write transaction of a connection that shares the writer, the
-	 * shared writer connection that runs its statements; else NULL. */
-	struct sq_db *active;
-	int shares_writer;
+	pthread_mutex_t *writer; /* shared by every connection of this process to the file */
+	atomic_int *bulk_loads;  /* bulk loads of this process into the file, running now */
 	int holds_writer;
-	int deferred; /* checkpoints are left to the server's background thread */
 	int last_rc;
-	int bulk;  /* new records' search documents are staged in kh_search_bulk until the load ends */
-	int scrub; /* freed pages are overwritten (secure_delete) */
+	int bulk; /* new records' search documents are staged in kh_search_bulk until the load ends */
 	uint64_t tick;
 	/* The cache is looked up for every statement: the hashes sit apart from
 	 * the slots, so a lookup reads 1 KB of them instead of 128 slots. */
 	uint64_t hashes[STMT_CACHE_SIZE];
 	struct stmt_slot cache[STMT_CACHE_SIZE];
 };
-
-/* The connection that runs db's statements now. */
-static inline struct sq_db *cur(struct sq_db *db)
-{
-	return db->active ? db->active : db;
-}
 
 /* One mutex per database file for the writers of this process. SQLite lets one
  * writer in at a time and makes the others wait in its busy handler, which
@@ -75,46 +64,37 @@ static inline struct sq_db *cur(struct sq_db *db)
  * dozen a second). Queuing on a mutex first hands the lock over at once; the
  * busy handler is left for writers in other processes. */
 #define MAX_FILES 16
-struct writer_file {
+static struct {
 	char path[512];
 	pthread_mutex_t lock;
 	atomic_int bulk_loads;
-	/* One connection that runs the write transactions of every connection
-	 * that shares it (the server's request threads): each commit by one
-	 * connection empties the page cache of every other at its next
-	 * transaction, so two threads writing in turn through their own
-	 * connections each began every write with a cold cache (creates at a
-	 * million contacts: 3,200 a second on two threads, 4,400 on one). Opened
-	 * by the first write that needs it, closed with the last sharer. */
-	struct sq_db *shared;
-	int sharers;
-};
-static struct writer_file writer_files[MAX_FILES];
-static int nwriter_files;
-static pthread_mutex_t writer_files_lock = PTHREAD_MUTEX_INITIALIZER;
+} writer_locks[MAX_FILES];
+static int nwriter_locks;
+static pthread_mutex_t writer_locks_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static struct writer_file *writer_file_for(const char *path)
+static pthread_mutex_t *writer_lock_for(const char *path, atomic_int **bulk_loads)
 {
 	char real[512];
 	if (!realpath(path, real))
 		snprintf(real, sizeof real, "%s", path);
-	pthread_mutex_lock(&writer_files_lock);
-	struct writer_file *found = NULL;
-	for (int i = 0; i < nwriter_files && !found; i++)
-		if (!strcmp(writer_files[i].path, real))
-			found = &writer_files[i];
-	if (!found && nwriter_files < MAX_FILES) {
-		found = &writer_files[nwriter_files++];
-		snprintf(found->path, sizeof found->path, "%s", real);
-		pthread_mutex_init(&found->lock, NULL);
-		atomic_init(&found->bulk_loads, 0);
+	pthread_mutex_lock(&writer_locks_lock);
+	pthread_mutex_t *found = NULL;
+	*bulk_loads = NULL;
+	for (int i = 0; i < nwriter_locks && !found; i++)
+		if (!strcmp(writer_locks[i].path, real))
+			found = &writer_locks[i].lock, *bulk_loads = &writer_locks[i].bulk_loads;
+	if (!found && nwriter_locks < MAX_FILES) {
+		snprintf(writer_locks[nwriter_locks].path, sizeof writer_locks[0].path, "%s", real);
+		pthread_mutex_init(&writer_locks[nwriter_locks].lock, NULL);
+		atomic_init(&writer_locks[nwriter_locks].bulk_loads, 0);
+		*bulk_loads = &writer_locks[nwriter_locks].bulk_loads;
+		found = &writer_locks[nwriter_locks++].lock;
 	}
-	pthread_mutex_unlock(&writer_files_lock);
+	pthread_mutex_unlock(&writer_locks_lock);
 	return found;
 }
 
 static void release_writer(struct sq_db *db);
-static void sq_defer_checkpoints(struct kh_db *base);
 
 static int sq_accepts(const char *location)
 {
@@ -154,8 +134,7 @@ static enum kh_err map_rc(struct sq_db *db, int rc)
 	}
 }
 
-/* Runs sql on the connection itself, never on a shared writer. */
-static enum kh_err exec_own(struct sq_db *db, const char *sql)
+static enum kh_err sq_exec_plain(struct sq_db *db, const char *sql)
 {
 	char *err = NULL;
 	int rc = sqlite3_exec(db->h, sql, NULL, NULL, &err);
@@ -164,11 +143,6 @@ static enum kh_err exec_own(struct sq_db *db, const char *sql)
 		sqlite3_free(err);
 	}
 	return map_rc(db, rc);
-}
-
-static enum kh_err sq_exec_plain(struct sq_db *db, const char *sql)
-{
-	return exec_own(cur(db), sql);
 }
 
 /* Kehu's own databases say so in their header (PRAGMA application_id), which is
@@ -239,7 +213,7 @@ static enum kh_err sq_open(const char *location, int create, struct kh_db **out,
 		rc = SQLITE_ERROR;
 		goto fail;
 	}
-	db->file = writer_file_for(location);
+	db->writer = writer_lock_for(location, &db->bulk_loads);
 	if (kh_sqlite_search_register(db->h) != SQLITE_OK) {
 		snprintf(msg, msglen, "%s: cannot register the search tokenizer", location);
 		rc = SQLITE_ERROR;
@@ -259,15 +233,6 @@ static void sq_close(struct kh_db *base)
 	if (!db)
 		return;
 	release_writer(db);
-	if (db->shares_writer) {
-		pthread_mutex_lock(&db->file->lock);
-		struct sq_db *shared = --db->file->sharers == 0 ? db->file->shared : NULL;
-		if (shared)
-			db->file->shared = NULL;
-		pthread_mutex_unlock(&db->file->lock);
-		if (shared)
-			sq_close(&shared->base);
-	}
 	for (int i = 0; i < STMT_CACHE_SIZE; i++) {
 		sqlite3_finalize(db->cache[i].rows.stmt);
 		free(db->cache[i].sql);
@@ -324,7 +289,7 @@ static char *number_params(const char *sql)
 static enum kh_err query(struct kh_db *base, const char *sql, const struct kh_val *p, int n, struct kh_rows **out,
 			 sqlite3_destructor_type text_mode)
 {
-	struct sq_db *db = cur((struct sq_db *)base);
+	struct sq_db *db = (struct sq_db *)base;
 	uint64_t h = hash_sql(sql);
 	struct stmt_slot *slot = NULL, *victim = NULL;
 	struct kh_rows *rows = NULL;
@@ -459,39 +424,15 @@ static void sq_end(struct kh_rows *rows)
 
 static int64_t sq_changes(struct kh_db *base)
 {
-	return sqlite3_changes64(cur((struct sq_db *)base)->h);
+	return sqlite3_changes64(((struct sq_db *)base)->h);
 }
 
 static void release_writer(struct sq_db *db)
 {
 	if (db->holds_writer) {
 		db->holds_writer = 0;
-		if (db->active) /* what the caller may ask after the end */
-			db->last_rc = db->active->last_rc;
-		db->active = NULL;
-		pthread_mutex_unlock(&db->file->lock);
+		pthread_mutex_unlock(db->writer);
 	}
-}
-
-/* The shared writer connection of db's file, opened if it is not yet. A bulk
- * load or a scrubbing write keeps its own connection, whose settings it
- * changed. Called with the writer lock held. */
-static struct sq_db *shared_writer(struct sq_db *db)
-{
-	if (!db->shares_writer || db->bulk || db->scrub)
-		return NULL;
-	if (!db->file->shared) {
-		struct kh_db *w;
-		char msg[512];
-		if (sq_open(db->file->path, 0, &w, msg, sizeof msg)) {
-			kh_warn("sqlite: shared writer: %s; writing through the thread's connection", msg);
-			return NULL;
-		}
-		if (db->deferred)
-			sq_defer_checkpoints(w);
-		db->file->shared = (struct sq_db *)w;
-	}
-	return db->file->shared;
 }
 
 static enum kh_err sq_begin(struct kh_db *base, enum kh_tx mode)
@@ -499,10 +440,9 @@ static enum kh_err sq_begin(struct kh_db *base, enum kh_tx mode)
 	struct sq_db *db = (struct sq_db *)base;
 	if (mode != KH_TX_WRITE)
 		return sq_exec_plain(db, "BEGIN");
-	if (db->file) {
-		pthread_mutex_lock(&db->file->lock);
+	if (db->writer) {
+		pthread_mutex_lock(db->writer);
 		db->holds_writer = 1;
-		db->active = shared_writer(db);
 	}
 	/* IMMEDIATE takes the write lock at once, so two writers queue instead of
 	 * deadlocking when both try to upgrade a read lock. */
@@ -531,12 +471,12 @@ static enum kh_err sq_rollback(struct kh_db *base)
 
 static const char *sq_errmsg(struct kh_db *base)
 {
-	return sqlite3_errmsg(cur((struct sq_db *)base)->h);
+	return sqlite3_errmsg(((struct sq_db *)base)->h);
 }
 
 static int sq_unique(struct kh_db *base)
 {
-	int rc = cur((struct sq_db *)base)->last_rc;
+	int rc = ((struct sq_db *)base)->last_rc;
 	return rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY;
 }
 
@@ -629,7 +569,7 @@ static enum kh_err sq_search_flush(struct kh_db *db)
 	 * documents found otherwise are another process's load between its
 	 * batches, or what a load that crashed left, and go in now (before the
 	 * queue, whose changes are later than any staged document). */
-	int staged = !(sq->file && atomic_load_explicit(&sq->file->bulk_loads, memory_order_relaxed) > 0) &&
+	int staged = !(sq->bulk_loads && atomic_load_explicit(sq->bulk_loads, memory_order_relaxed) > 0) &&
 		     kh_db_int(db, "SELECT doc FROM kh_search_bulk LIMIT 1", NULL, 0, &any) != KH_ENOTFOUND;
 	if (!staged && kh_db_int(db, "SELECT seq FROM kh_search_queue LIMIT 1", NULL, 0, &any) == KH_ENOTFOUND)
 		return KH_OK;
@@ -732,32 +672,31 @@ static enum kh_err sq_bulk(struct kh_db *base, int on)
 	struct sq_db *db = (struct sq_db *)base;
 	enum kh_err err;
 	if (on == 2) /* rows in, indexes next: SQLite sorts in runs the size of the cache */
-		return db->bulk ? exec_own(db, "PRAGMA cache_size=-8192") : KH_OK;
+		return db->bulk ? sq_exec_plain(db, "PRAGMA cache_size=-8192") : KH_OK;
 	if (on) {
 		if (db->bulk)
 			return KH_OK;
-		err = exec_own(db, "PRAGMA cache_size=-1048576; PRAGMA wal_autocheckpoint=100000; PRAGMA threads=2");
+		err = sq_exec_plain(db, "PRAGMA cache_size=-1048576; PRAGMA wal_autocheckpoint=100000; PRAGMA threads=2");
 		db->bulk = !err;
-		if (db->bulk && db->file)
-			atomic_fetch_add_explicit(&db->file->bulk_loads, 1, memory_order_relaxed);
+		if (db->bulk && db->bulk_loads)
+			atomic_fetch_add_explicit(db->bulk_loads, 1, memory_order_relaxed);
 		return err;
 	}
-	if (db->bulk && db->file)
-		atomic_fetch_sub_explicit(&db->file->bulk_loads, 1, memory_order_relaxed);
+	if (db->bulk && db->bulk_loads)
+		atomic_fetch_sub_explicit(db->bulk_loads, 1, memory_order_relaxed);
 	db->bulk = 0;
 	/* The staged documents are indexed in the usual page cache: in the 1 GB
 	 * one (which the FTS5 build fills) they took as much CPU. */
-	err = exec_own(db, "PRAGMA cache_size=" KH_STRINGIFY(CACHE_KB) "; PRAGMA wal_autocheckpoint=1000");
+	err = sq_exec_plain(db, "PRAGMA cache_size=" KH_STRINGIFY(CACHE_KB) "; PRAGMA wal_autocheckpoint=1000");
 	enum kh_err e2 = base->in_tx ? index_staged(db, 0) : KH_OK;
-	enum kh_err e3 = exec_own(db, "PRAGMA threads=0");
+	enum kh_err e3 = sq_exec_plain(db, "PRAGMA threads=0");
 	return err ? err : e2 ? e2 : e3;
 }
 
 static enum kh_err sq_scrub(struct kh_db *base, int on)
 {
-	struct sq_db *db = (struct sq_db *)base;
-	db->scrub = on;
-	return exec_own(db, on ? "PRAGMA secure_delete=ON" : "PRAGMA secure_delete=OFF; PRAGMA wal_checkpoint(TRUNCATE)");
+	return sq_exec_plain((struct sq_db *)base, on ? "PRAGMA secure_delete=ON"
+						      : "PRAGMA secure_delete=OFF; PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
 /* ---- backup and restore ---- */
@@ -900,20 +839,7 @@ out:
  * (80 MB of WAL); the server's background thread checkpoints passively. */
 static void sq_defer_checkpoints(struct kh_db *base)
 {
-	struct sq_db *db = (struct sq_db *)base;
-	db->deferred = 1;
-	exec_own(db, "PRAGMA wal_autocheckpoint=20000");
-}
-
-static void sq_share_writer(struct kh_db *base)
-{
-	struct sq_db *db = (struct sq_db *)base;
-	if (db->shares_writer || !db->file)
-		return;
-	pthread_mutex_lock(&db->file->lock);
-	db->file->sharers++;
-	pthread_mutex_unlock(&db->file->lock);
-	db->shares_writer = 1;
+	sq_exec_plain((struct sq_db *)base, "PRAGMA wal_autocheckpoint=20000");
 }
 
 static void sq_checkpoint(struct kh_db *base)
@@ -958,7 +884,6 @@ const struct kh_store_ops kh_sqlite_ops = {
 	.scrub = sq_scrub,
 	.defer_checkpoints = sq_defer_checkpoints,
 	.checkpoint = sq_checkpoint,
-	.share_writer = sq_share_writer,
 	.backup = sq_backup,
 	.restore = sq_restore,
 	.global_init = sq_global_init,

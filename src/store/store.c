@@ -5,6 +5,8 @@
 
 #include "util/log.h"
 
+static atomic_uint_fast64_t security_generation; /* kh_db_security_generation() */
+
 static const struct kh_store_ops *const drivers[] = {
 	&kh_pg_ops,
 	&kh_sqlite_ops,
@@ -68,13 +70,44 @@ enum kh_err kh_db_int(struct kh_db *db, const char *sql, const struct kh_val *p,
 
 enum kh_err kh_db_begin(struct kh_db *db, enum kh_tx mode)
 {
-	enum kh_err e = db->ops->begin(db, mode);
+	enum kh_err e;
+	if (!db->group)
+		e = db->ops->begin(db, mode);
+	else if (db->in_tx) /* as the engines answer a BEGIN inside a transaction */
+		e = KH_EDB, kh_warn("a transaction cannot begin inside another");
+	else
+		e = kh_db_exec(db, "SAVEPOINT kh_tx", NULL, 0);
 	if (!e)
 		db->in_tx = 1;
 	return e;
 }
 
-static atomic_uint_fast64_t security_generation;
+enum kh_err kh_db_group_begin(struct kh_db *db)
+{
+	if (db->in_tx || db->group)
+		return KH_EINTERNAL;
+	enum kh_err e = db->ops->begin(db, KH_TX_WRITE);
+	if (!e)
+		db->group = 1, db->group_security_changed = 0;
+	return e;
+}
+
+enum kh_err kh_db_group_commit(struct kh_db *db)
+{
+	if (!db->group)
+		return KH_EINTERNAL;
+	kh_db_rollback(db); /* a member left open: it did not finish */
+	db->group = 0;
+	enum kh_err e = db->ops->commit(db);
+	if (e) {
+		kh_warn("group commit failed: %s", db->ops->errmsg(db));
+		db->ops->rollback(db);
+	} else if (db->group_security_changed) {
+		atomic_fetch_add_explicit(&security_generation, 1, memory_order_release);
+	}
+	db->group_security_changed = 0;
+	return e;
+}
 
 uint64_t kh_db_security_generation(void)
 {
@@ -91,6 +124,17 @@ void kh_db_security_changed(struct kh_db *db)
 
 enum kh_err kh_db_commit(struct kh_db *db)
 {
+	if (db->group) { /* the savepoint joins the group, which commits later */
+		enum kh_err e = kh_db_exec(db, "RELEASE kh_tx", NULL, 0);
+		if (e) {
+			kh_db_rollback(db);
+			return e;
+		}
+		db->in_tx = 0;
+		db->group_security_changed |= db->security_changed;
+		db->security_changed = 0;
+		return KH_OK;
+	}
 	enum kh_err e = db->ops->commit(db);
 	if (e) {
 		kh_warn("commit failed: %s", db->ops->errmsg(db));
@@ -112,6 +156,11 @@ void kh_db_rollback(struct kh_db *db)
 	db->security_changed = 0;
 	if (!db->in_tx)
 		return;
-	db->ops->rollback(db);
+	if (db->group) {
+		kh_db_exec(db, "ROLLBACK TO kh_tx", NULL, 0);
+		kh_db_exec(db, "RELEASE kh_tx", NULL, 0);
+	} else {
+		db->ops->rollback(db);
+	}
 	db->in_tx = 0;
 }

@@ -123,10 +123,6 @@ struct kh_store_ops {
 	 * once a second (SQLite: a passive WAL checkpoint; other engines: nothing). */
 	void (*defer_checkpoints)(struct kh_db *db);
 	void (*checkpoint)(struct kh_db *db);
-	/* Optional: the write transactions of every connection of this process
-	 * that calls it run on one connection, one at a time (SQLite: its page
-	 * cache stays warm however the writes alternate between threads). */
-	void (*share_writer)(struct kh_db *db);
 	/* Tries to take the lock named key, shared by every server on the
 	 * database, until the current transaction ends: *got is 1 if this
 	 * transaction has it, 0 if another holds it. For work that one server of
@@ -168,6 +164,9 @@ struct kh_db {
 	const struct kh_store_ops *ops;
 	int in_tx;
 	int security_changed; /* this transaction changed who may do what */
+	/* Inside a group transaction (kh_db_group_begin) transactions are savepoints. */
+	int group;
+	int group_security_changed;
 };
 
 /* Sets up every driver; call once at start, before any other store call. */
@@ -198,6 +197,13 @@ enum kh_err kh_db_commit(struct kh_db *db);
  * commits, kh_db_security_generation() moves on, which tells this process's
  * caches of sessions to look again. Other processes' caches expire by age. */
 void kh_db_security_changed(struct kh_db *db);
+/* Group commit: one write transaction holds the transactions begun until
+ * kh_db_group_commit, each of which becomes a savepoint (its rollback undoes
+ * only itself), so that many small writes share one commit. Nothing in the
+ * group is durable, nor visible to other connections, before the group's
+ * commit; if that fails, all of it is undone. */
+enum kh_err kh_db_group_begin(struct kh_db *db);
+enum kh_err kh_db_group_commit(struct kh_db *db);
 uint64_t kh_db_security_generation(void);
 /* Safe to call when no transaction is open. */
 void kh_db_rollback(struct kh_db *db);
