@@ -714,10 +714,8 @@ struct kh_server *kh_server_start(const struct kh_config *cfg, char *msg, size_t
 	pthread_key_create(&s->read_key, close_read_conns);
 	if (cfg->read_db && (s->nread_dbs = kh_read_dbs_parse(cfg->read_db, s->read_dbs)) < 0) {
 		snprintf(msg, msglen, "--read-db: expected postgresql:// URIs separated by commas");
-		pthread_key_delete(s->read_key);
-		pthread_key_delete(s->db_key);
-		free(s);
-		return NULL;
+		s->nread_dbs = 0;
+		goto fail;
 	}
 	/* PostgreSQL calls block on the network: they run on database workers, by
 	 * default as many as there are threads, each with its own connection
@@ -725,22 +723,12 @@ struct kh_server *kh_server_start(const struct kh_config *cfg, char *msg, size_t
 	long workers = cfg->db_workers < 0 ? cfg->threads : cfg->db_workers;
 	if (kh_pg_ops.accepts(cfg->db) && workers > 0 && !(s->pool = kh_dbpool_start((int)workers, pool_job, s))) {
 		snprintf(msg, msglen, "cannot start the database workers");
-		for (int i = 0; i < s->nread_dbs; i++)
-			free(s->read_dbs[i]);
-		pthread_key_delete(s->read_key);
-		pthread_key_delete(s->db_key);
-		free(s);
-		return NULL;
+		goto fail;
 	}
 	if (!s->pool && !kh_pg_ops.accepts(cfg->db) &&
 	    !(s->writer = kh_dbpool_start_batches(1, WRITER_GROUP_MAX, writer_batch, s))) {
 		snprintf(msg, msglen, "cannot start the writer thread");
-		for (int i = 0; i < s->nread_dbs; i++)
-			free(s->read_dbs[i]);
-		pthread_key_delete(s->read_key);
-		pthread_key_delete(s->db_key);
-		free(s);
-		return NULL;
+		goto fail;
 	}
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME |
 			 (v6 ? MHD_USE_IPv6 : 0);
@@ -754,14 +742,7 @@ struct kh_server *kh_server_start(const struct kh_config *cfg, char *msg, size_t
 				MHD_OPTION_END);
 	if (!s->d) {
 		snprintf(msg, msglen, "cannot listen on %s (in use, or not an address of this machine)", cfg->listen);
-		kh_dbpool_stop(s->pool);
-		kh_dbpool_stop(s->writer);
-		for (int i = 0; i < s->nread_dbs; i++)
-			free(s->read_dbs[i]);
-		pthread_key_delete(s->read_key);
-		pthread_key_delete(s->db_key);
-		free(s);
-		return NULL;
+		goto fail;
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info ? info->port : 0;
@@ -773,6 +754,15 @@ struct kh_server *kh_server_start(const struct kh_config *cfg, char *msg, size_t
 		return NULL;
 	}
 	return s;
+fail:
+	kh_dbpool_stop(s->pool);
+	kh_dbpool_stop(s->writer);
+	for (int i = 0; i < s->nread_dbs; i++)
+		free(s->read_dbs[i]);
+	pthread_key_delete(s->read_key);
+	pthread_key_delete(s->db_key);
+	free(s);
+	return NULL;
 }
 
 const char *kh_server_web_root(const struct kh_server *s)
