@@ -301,6 +301,17 @@ static void logreg_standardisation_and_hessian(void **state)
 	assert_int_equal(kh_spd_inverse(H, Q), KH_OK);
 	for (int j = 0; j < Q; j++)
 		assert_near(m.se[j], sqrt(H[j * Q + j]), 1e-6 * m.se[j]);
+	/* A value that is not a number, or infinite, in any row (the first,
+	 * one in the middle, the last) is refused. */
+	const size_t rows[3] = {0, N / 2 + 3, N - 1};
+	for (int k = 0; k < 3; k++) {
+		double *x = X + rows[k] * P + k % P, keep = *x;
+		*x = NAN;
+		assert_int_equal(kh_logreg_fit(&m, X, y, N, P, lambda), KH_EINVAL);
+		*x = -INFINITY;
+		assert_int_equal(kh_logreg_fit(&m, X, y, N, P, lambda), KH_EINVAL);
+		*x = keep;
+	}
 	free(X);
 	free(y);
 }
