@@ -118,6 +118,8 @@ void kh_db_security_changed(struct kh_db *db)
 {
 	if (db->in_tx)
 		db->security_changed = 1;
+	else if (db->group) /* a statement of its own in a group: the group's commit tells */
+		db->group_security_changed = 1;
 	else
 		atomic_fetch_add_explicit(&security_generation, 1, memory_order_release);
 }

@@ -301,6 +301,49 @@ static void bulk_loads_stage_search_documents(void **state)
 	kh_db_close(other);
 }
 
+/* Group commit (the server's writer): each member is a savepoint, a failed one
+ * is undone alone, nothing is visible to another connection before the
+ * group's commit, and a security change is announced only by that commit. */
+static void group_commit_members_are_savepoints(void **state)
+{
+	struct fixture *f = *state;
+	char msg[256];
+	struct kh_db *other;
+	assert_int_equal(kh_db_open(f->path, 0, &other, msg, sizeof msg), KH_OK);
+	int64_t a, b, c, n = -1;
+	int64_t before = count(f, "SELECT count(*) FROM contacts");
+	assert_int_equal(kh_db_group_begin(f->db), KH_OK);
+	assert_int_equal(kh_db_group_begin(f->db), KH_EINTERNAL); /* no group in a group */
+	assert_int_equal(create(f, "contacts", "{\"name\":\"甲\"}", &a), KH_OK);
+	/* A member that fails after writing: its own transaction rolls back alone. */
+	assert_int_equal(kh_db_begin(f->db, KH_TX_WRITE), KH_OK);
+	assert_int_equal(create(f, "contacts", "{\"name\":\"乙\"}", &b), KH_OK);
+	kh_db_rollback(f->db);
+	assert_int_equal(kh_db_begin(f->db, KH_TX_WRITE), KH_OK);
+	assert_int_equal(kh_db_begin(f->db, KH_TX_WRITE), KH_EDB); /* as a BEGIN inside a transaction */
+	kh_db_rollback(f->db);
+	uint64_t gen = kh_db_security_generation();
+	assert_int_equal(create(f, "teams", "{\"name\":\"丙\"}", &c), KH_OK);
+	assert_int_equal(kh_db_security_generation(), gen); /* not before the group commits */
+	/* The group is one open write transaction: another connection sees none of it. */
+	assert_int_equal(kh_db_int(other, "SELECT count(*) FROM contacts", NULL, 0, &n), KH_OK);
+	assert_int_equal(n, before);
+	assert_int_equal(kh_db_group_commit(f->db), KH_OK);
+	assert_int_equal(kh_db_group_commit(f->db), KH_EINTERNAL);
+	assert_true(kh_db_security_generation() > gen);
+	assert_int_equal(kh_db_int(other, "SELECT count(*) FROM contacts", NULL, 0, &n), KH_OK);
+	assert_int_equal(n, before + 1);
+	struct kh_val pa = KH_VINT(a), pb = KH_VINT(b), pc = KH_VINT(c);
+	assert_int_equal(kh_db_int(other, "SELECT id FROM contacts WHERE id = $1", &pa, 1, &n), KH_OK);
+	assert_int_equal(kh_db_int(other, "SELECT id FROM contacts WHERE id = $1", &pb, 1, &n), KH_ENOTFOUND);
+	assert_int_equal(kh_db_int(other, "SELECT id FROM teams WHERE id = $1", &pc, 1, &n), KH_OK);
+	/* Each member's audit entry went in with it, and only the survivors'. */
+	assert_int_equal(kh_db_int(other, "SELECT count(*) FROM kh_audit WHERE entity = 'contacts' AND record_id = $1",
+				   &pb, 1, &n), KH_OK);
+	assert_int_equal(n, 0);
+	kh_db_close(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -312,6 +355,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(search_finds_cjk_of_any_length, setup, teardown),
 		cmocka_unit_test_setup_teardown(nested_queries_with_the_same_sql, setup, teardown),
 		cmocka_unit_test_setup_teardown(bulk_loads_stage_search_documents, setup, teardown),
+		cmocka_unit_test_setup_teardown(group_commit_members_are_savepoints, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
