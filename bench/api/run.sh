@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
-CUSTOMERS=1000000 RUNS=3 DURATION=10s CONNECTIONS=64 THREADS=2
+CUSTOMERS=1000000 RUNS=3 DURATION=10s CONNECTIONS=64 THREADS=$((2 * $(nproc))) WORKERS=$(nproc)
 while [ $# -gt 0 ]; do
   case "$1" in
     --customers) CUSTOMERS=$2; shift 2 ;;
@@ -71,7 +71,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 NGINX_PORT=$(free_port)
 NGINX_FAST_PORT=$(free_port)
 cat >"$WORK/nginx.conf" <<CONF
-worker_processes $THREADS;
+worker_processes $WORKERS;
 pid $WORK/nginx.pid;
 error_log $WORK/nginx-error.log;
 events { worker_connections 4096; }
@@ -125,7 +125,7 @@ RESULT=bench/results/api-$(date -u +%Y%m%dT%H%M%SZ).md
 {
   echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); $(date -u +%F)."
   echo "Data: kehu demo --customers $CUSTOMERS ($(sqlite3 "$DB" 'SELECT count(*) FROM contacts') contacts, $(sqlite3 "$DB" 'SELECT count(*) FROM orders') orders)."
-  echo "Load: wrk -t2 -c$CONNECTIONS -d$DURATION, median of $RUNS runs; kehu serve --threads $THREADS; nginx worker_processes $THREADS,"
+  echo "Load: wrk -t2 -c$CONNECTIONS -d$DURATION, median of $RUNS runs; kehu serve --threads $THREADS; nginx worker_processes $WORKERS,"
   echo "sendfile, an access log as Debian's default configuration has (the reference), and again without the log. Load average at start: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
   echo "| operation | answer bytes | kehu req/s | nginx req/s | kehu/nginx | kehu p50 ms | kehu p99 ms | kehu peak RSS MB | nginx without access log req/s |"

@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
-SIZES="10000 100000 1000000" DURATION=5s RUNS=1 CONNECTIONS=64 THREADS=2 KEHU=
+SIZES="10000 100000 1000000" DURATION=5s RUNS=1 CONNECTIONS=64 THREADS=$((2 * $(nproc))) WORKERS=$(nproc) KEHU=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--sizes) SIZES=$2; shift 2 ;;
@@ -88,7 +88,7 @@ TSV=bench/results/scale-$STAMP.tsv MD=bench/results/scale-$STAMP.md
 printf 'size\top\tkehu_rps\tnginx_rps\tratio\tp50_ms\tp99_ms\tbytes\tload\n' >"$TSV"
 {
 	echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); $(date -u +%F); $(basename "$KEHU") $("$KEHU" version 2>/dev/null | head -1)."
-	echo "Load: wrk -t2 -c$CONNECTIONS -d$DURATION (median of $RUNS); kehu serve --threads $THREADS; nginx worker_processes $THREADS."
+	echo "Load: wrk -t2 -c$CONNECTIONS -d$DURATION (median of $RUNS); kehu serve --threads $THREADS; nginx worker_processes $WORKERS."
 	echo
 	echo "| customers | operation | kehu req/s | nginx req/s | kehu/nginx | p50 ms | p99 ms | answer bytes | load average |"
 	echo "|---|---|---|---|---|---|---|---|---|"
@@ -98,7 +98,7 @@ NGINX_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0
 mkdir -p "$WORK/www"
 chmod 755 "$WORK/www"
 cat >"$WORK/nginx.conf" <<CONF
-worker_processes $THREADS;
+worker_processes $WORKERS;
 pid $WORK/nginx.pid;
 error_log $WORK/nginx-error.log;
 events { worker_connections 4096; }

@@ -27,7 +27,7 @@ int kh_cmd_serve(int argc, char **argv)
 	const struct kh_opt opts[] = {
 		{"--db", KH_OPT_STRING, &cfg.db, "KEHU_DB", "PATH", "the database (a file, or postgresql://...)", .required = 1},
 		{"--listen", KH_OPT_STRING, &cfg.listen, "KEHU_LISTEN", "HOST:PORT", "address to serve on (port 0: any free one)"},
-		{"--threads", KH_OPT_INT, &cfg.threads, "KEHU_THREADS", "N", "worker threads", .min = 1, .max = 256},
+		{"--threads", KH_OPT_INT, &cfg.threads, "KEHU_THREADS", "N", "HTTP threads (default: two a CPU core)", .min = 1, .max = 256},
 		{"--max-body", KH_OPT_INT, &cfg.max_body, "KEHU_MAX_BODY", "BYTES", "largest request body", .min = 1024, .max = 1 << 30},
 		{"--session-ttl", KH_OPT_INT, &cfg.session_ttl, "KEHU_SESSION_TTL", "SECONDS", "login lifetime", .min = 60, .max = 90 * 86400},
 		{"--session-idle", KH_OPT_INT, &cfg.session_idle, "KEHU_SESSION_IDLE", "SECONDS", "a session unused this long ends", .min = 60, .max = 90 * 86400},
