@@ -1,5 +1,7 @@
 /* A fixed pool of worker threads that run requests off libmicrohttpd's event
- * loops, for databases whose calls block on the network (PostgreSQL).
+ * loops: for databases whose calls block on the network (PostgreSQL), and, as
+ * one thread taking queued requests in batches, for SQLite's record writes
+ * (group commit: http/server.c, writer_batch).
  *
  * With SQLite a handler takes microseconds and runs on the event-loop thread
  * that read the request. A PostgreSQL round trip blocks that thread, and with
