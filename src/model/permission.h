@@ -12,7 +12,8 @@
  * Its JSON form, as the API shows and takes it:
  *   {"*": {"read": "all"}, "contacts": {"read": "team", "create": "all", "edit": "own",
  *    "delete": "own", "export": "none", "import": "none"}}
- * "*" gives the defaults for entities not named; actions not named are none.
+ * "*" gives the defaults for entities not named and for the actions a named entity
+ * leaves out; without "*", what is not named is none.
  *
  * The scope becomes a WHERE predicate in one place (kh_scope_sql), which every
  * list, count, aggregate, search hit, related list, record read and write goes

@@ -9,6 +9,7 @@
 
 #include "model/entity.h"
 #include "model/enum_labels.h"
+#include "model/permission.h"
 #include "model/query.h"
 #include "model/validate.h"
 
@@ -240,6 +241,33 @@ static void query_builder(void **state)
 	kh_arena_release(&a);
 }
 
+/* A role's permissions: "*" gives the defaults, for entities not named and
+ * for the actions a named entity leaves out; without "*" they are none. */
+static void role_permissions(void **state)
+{
+	(void)state;
+	const struct kh_entity *contacts = kh_entity_find("contacts"), *leads = kh_entity_find("leads");
+	struct kh_role r;
+	const char *why;
+	json_t *j = json_loads("{\"*\": {\"read\": \"all\"}, \"contacts\": {\"create\": \"own\"}}", 0, NULL);
+	assert_int_equal(kh_role_parse(&r, j, &why), 0);
+	assert_int_equal(r.scope[leads->code][KH_ACT_READ], KH_SCOPE_ALL);
+	assert_int_equal(r.scope[leads->code][KH_ACT_CREATE], KH_SCOPE_NONE);
+	assert_int_equal(r.scope[contacts->code][KH_ACT_READ], KH_SCOPE_ALL); /* from "*" */
+	assert_int_equal(r.scope[contacts->code][KH_ACT_CREATE], KH_SCOPE_OWN);
+	json_decref(j);
+	j = json_loads("{\"contacts\": {\"create\": \"team\"}}", 0, NULL);
+	assert_int_equal(kh_role_parse(&r, j, &why), 0);
+	assert_int_equal(r.scope[contacts->code][KH_ACT_READ], KH_SCOPE_NONE);
+	assert_int_equal(r.scope[contacts->code][KH_ACT_CREATE], KH_SCOPE_TEAM);
+	assert_int_equal(r.scope[leads->code][KH_ACT_READ], KH_SCOPE_NONE);
+	json_decref(j);
+	j = json_loads("{\"nosuch\": {\"read\": \"all\"}}", 0, NULL);
+	assert_int_equal(kh_role_parse(&r, j, &why), -1);
+	assert_non_null(why);
+	json_decref(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -249,6 +277,7 @@ int main(void)
 		cmocka_unit_test(validation),
 		cmocka_unit_test(json_parse_errors),
 		cmocka_unit_test(query_builder),
+		cmocka_unit_test(role_permissions),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
