@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <xxhash.h>
 
 #include "domain/audit.h"
 #include "model/permission.h"
@@ -412,10 +413,7 @@ static __thread struct cached_session session_cache[SESSION_CACHE];
 
 static struct cached_session *cache_slot(const char *token, size_t n)
 {
-	uint64_t h = 14695981039346656037ULL; /* FNV-1a: tokens are random already */
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)token[i]) * 1099511628211ULL;
-	return &session_cache[h % SESSION_CACHE];
+	return &session_cache[XXH3_64bits(token, n) % SESSION_CACHE];
 }
 
 static int cache_get(const char *token, size_t n, struct kh_arena *a, struct kh_principal *out)

@@ -27,11 +27,23 @@ struct kh_dbpool {
 	pthread_t threads[];
 };
 
-/* Runs the queued jobs, up to batch_max at a time, until the pool stops. */
-static void *batch_worker(struct kh_dbpool *p)
+/* Gives jobs to the pool's runner: all at once to a batch runner, else one by one. */
+static void run_jobs(struct kh_dbpool *p, void **jobs, int count)
 {
+	if (p->run_batch)
+		p->run_batch(jobs, count, p->cls);
+	else
+		for (int i = 0; i < count; i++)
+			p->run(jobs[i], p->cls);
+}
+
+/* Takes the queued jobs, up to batch_max at a time (1 without a batch runner),
+ * until the pool stops. */
+static void *worker(void *arg)
+{
+	struct kh_dbpool *p = arg;
 	void *one[1];
-	void **jobs = malloc((size_t)p->batch_max * sizeof *jobs);
+	void **jobs = p->batch_max > 1 ? malloc((size_t)p->batch_max * sizeof *jobs) : NULL;
 	int max = jobs ? p->batch_max : 1; /* out of memory: one at a time */
 	if (!jobs)
 		jobs = one;
@@ -51,34 +63,11 @@ static void *batch_worker(struct kh_dbpool *p)
 		pthread_mutex_unlock(&p->lock);
 		if (!count)
 			break; /* stopping, and nothing left to do */
-		p->run_batch(jobs, count, p->cls);
+		run_jobs(p, jobs, count);
 	}
 	if (jobs != one)
 		free(jobs);
 	return NULL;
-}
-
-static void *worker(void *arg)
-{
-	struct kh_dbpool *p = arg;
-	if (p->run_batch)
-		return batch_worker(p);
-	for (;;) {
-		pthread_mutex_lock(&p->lock);
-		while (!p->head && !p->stopping)
-			pthread_cond_wait(&p->ready, &p->lock);
-		struct job *j = p->head;
-		if (j) {
-			p->head = j->next;
-			if (!p->head)
-				p->tail = NULL;
-		}
-		pthread_mutex_unlock(&p->lock);
-		if (!j)
-			return NULL; /* stopping, and nothing left to do */
-		p->run(j->job, p->cls);
-		free(j);
-	}
 }
 
 static struct kh_dbpool *start(int n, void (*run)(void *job, void *cls),
@@ -124,10 +113,7 @@ void kh_dbpool_submit(struct kh_dbpool *p, void *job)
 	struct job *j = malloc(sizeof *j);
 	if (!j) {
 		/* Out of memory: run it here rather than lose the request. */
-		if (p->run_batch)
-			p->run_batch(&job, 1, p->cls);
-		else
-			p->run(job, p->cls);
+		run_jobs(p, &job, 1);
 		return;
 	}
 	*j = (struct job){.job = job};
