@@ -835,7 +835,7 @@ int kh_cmd_demo(int argc, char **argv)
 	progress(d, 1);
 	if (!rc)
 		rc = next_tx(d, "commit");
-	if (!rc && d->db->ops->bulk(d->db, 0))
+	if (!rc && d->db->ops->bulk(d->db, 3))
 		rc = fail(d, "search index");
 	if (!rc && kh_db_commit(d->db))
 		rc = fail(d, "commit");

@@ -613,8 +613,9 @@ enum kh_err kh_pg_fail(struct kh_db *db, const PGresult *res, const char *what)
 static enum kh_err pg_bulk(struct kh_db *base, int on)
 {
 	struct pg_db *db = (struct pg_db *)base;
-	enum kh_err err = on ? KH_OK : kh_pg_search_flush(base);
-	db->bulk = on;
+	int ending = on == 0 || on == 3;
+	enum kh_err err = ending ? kh_pg_search_flush(base) : KH_OK;
+	db->bulk = !ending;
 	return err;
 }
 

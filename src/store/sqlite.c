@@ -519,7 +519,7 @@ static enum kh_err sq_search_del(struct kh_db *db, int64_t doc)
  * merging them. The merge settings are restored (to FTS5's defaults, 4 and
  * 16) in the same transaction, so a crash cannot leave them off. At most
  * `limit` documents, or all for 0. */
-static enum kh_err index_staged(struct sq_db *db, int64_t limit)
+static enum kh_err index_staged(struct sq_db *db, int64_t limit, int merge_once)
 {
 	int64_t n = 0, last = 0;
 	struct kh_val lim = KH_VINT(limit > 0 ? limit : INT64_MAX);
@@ -536,7 +536,7 @@ static enum kh_err index_staged(struct sq_db *db, int64_t limit)
 		return (enum kh_err)-rc;
 	if (n == 0)
 		return KH_OK;
-	int big = n >= 10000;
+	int big = merge_once && n >= 10000;
 	struct kh_val p = KH_VINT(last);
 	if (big)
 		err = sq_exec_plain(db, "INSERT INTO kh_search (kh_search, rank) VALUES ('automerge', 0);"
@@ -578,7 +578,7 @@ static enum kh_err sq_search_flush(struct kh_db *db)
 	struct kh_rows *rows;
 	int64_t last = 0;
 	if (!err && staged)
-		err = index_staged(sq, 50000);
+		err = index_staged(sq, 50000, 1);
 	if (!err)
 		err = kh_db_query(db, "SELECT seq, doc, body FROM kh_search_queue ORDER BY seq LIMIT 5000", NULL, 0, &rows);
 	if (!err) {
@@ -654,6 +654,36 @@ static enum kh_err sq_prepare_schema(struct kh_db *db)
 	return e;
 }
 
+/* Ten million records' search documents cannot be indexed in one transaction:
+ * the write-ahead log holds every page the FTS5 build and its final merge
+ * write until the commit, and that filled 37 GB of disk. A load whose caller
+ * allows it (bulk mode 3) indexes them a million at a time, each step
+ * committed, with FTS5's own incremental merging on: a third more CPU than
+ * one merge at the end, but each step's log stays the size of that step's
+ * work. Up to two million go in at once, as before. */
+#define SEARCH_ONE_SHOT_DOCS 2000000
+#define SEARCH_STEP_DOCS 1000000
+
+static enum kh_err index_staged_in_steps(struct sq_db *db)
+{
+	/* Tests set a small step to take the stepwise path on a small load. */
+	const char *env = getenv("KEHU_SEARCH_STEP_DOCS");
+	int64_t step = env && atoll(env) > 0 ? atoll(env) : SEARCH_STEP_DOCS;
+	int64_t one_shot = env && atoll(env) > 0 ? step : SEARCH_ONE_SHOT_DOCS;
+	int64_t staged = 0;
+	enum kh_err err = kh_db_int(&db->base, "SELECT count(*) FROM kh_search_bulk", NULL, 0, &staged);
+	if (!err && staged <= one_shot)
+		return index_staged(db, 0, 1);
+	for (int64_t done = 0; !err && done < staged; done += step) {
+		err = index_staged(db, step, 0);
+		if (!err && done + step < staged)
+			err = kh_db_commit(&db->base);
+		if (!err && done + step < staged)
+			err = kh_db_begin(&db->base, KH_TX_WRITE);
+	}
+	return err;
+}
+
 /* A bulk load touches every page of a dozen indexes: it gets 1 GB of page cache
  * instead of 64 MB. And the search documents of its new records are staged in
  * a plain table, to go into the FTS5 tables in one statement each when the
@@ -673,7 +703,7 @@ static enum kh_err sq_bulk(struct kh_db *base, int on)
 	enum kh_err err;
 	if (on == 2) /* rows in, indexes next: SQLite sorts in runs the size of the cache */
 		return db->bulk ? sq_exec_plain(db, "PRAGMA cache_size=-8192") : KH_OK;
-	if (on) {
+	if (on == 1) {
 		if (db->bulk)
 			return KH_OK;
 		err = sq_exec_plain(db, "PRAGMA cache_size=-1048576; PRAGMA wal_autocheckpoint=100000; PRAGMA threads=2");
@@ -688,7 +718,7 @@ static enum kh_err sq_bulk(struct kh_db *base, int on)
 	/* The staged documents are indexed in the usual page cache: in the 1 GB
 	 * one (which the FTS5 build fills) they took as much CPU. */
 	err = sq_exec_plain(db, "PRAGMA cache_size=" KH_STRINGIFY(CACHE_KB) "; PRAGMA wal_autocheckpoint=1000");
-	enum kh_err e2 = base->in_tx ? index_staged(db, 0) : KH_OK;
+	enum kh_err e2 = !base->in_tx ? KH_OK : on == 3 ? index_staged_in_steps(db) : index_staged(db, 0, 1);
 	enum kh_err e3 = sq_exec_plain(db, "PRAGMA threads=0");
 	return err ? err : e2 ? e2 : e3;
 }

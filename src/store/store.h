@@ -100,7 +100,9 @@ struct kh_store_ops {
 	/* Tunes the connection for loading millions of rows (on = 1), for
 	 * building the indexes of what was loaded (2: the rows are in), or back
 	 * (0, which also completes deferred work such as search indexing: call it
-	 * before the load's last commit). */
+	 * before the load's last commit; 3 does the same but may commit the
+	 * transaction between steps of that work, for a caller whose load is
+	 * committed already). */
 	enum kh_err (*bulk)(struct kh_db *db, int on);
 	/* Erasure mode (on = 1): deleted and overwritten content is zeroed, and on
 	 * the way back (0) the write-ahead log is emptied, so erased personal data

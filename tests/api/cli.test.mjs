@@ -141,3 +141,29 @@ test('demo data is realistic and the same seed gives the same data', async () =>
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a demo too big for one search-index transaction indexes it in committed steps, completely', async () => {
+  const dir = await tempdir();
+  try {
+    const a = join(dir, 'a.db'), b = join(dir, 'b.db');
+    assert.equal((await kehu(['demo', '--db', a, '--customers', '2000', '--seed', '3'])).code, 0);
+    // A step of 500 documents takes the stepwise path (about 5,700 documents: six steps and more).
+    assert.equal((await kehu(['demo', '--db', b, '--customers', '2000', '--seed', '3'], { KEHU_SEARCH_STEP_DOCS: '500' })).code, 0);
+    const q = (db, sql) => execFileSync('sqlite3', [db, sql]).toString().trim();
+    for (const db of [a, b]) {
+      assert.equal(q(db, 'SELECT count(*) FROM kh_search_bulk'), '0', 'nothing is left staged');
+      q(db, "INSERT INTO kh_search (kh_search, rank) VALUES ('integrity-check', 1)"); // throws if the index is corrupt
+    }
+    const docs = q(a, 'SELECT count(*) FROM kh_search');
+    assert.ok(Number(docs) > 5000);
+    assert.equal(q(b, 'SELECT count(*) FROM kh_search'), docs);
+    // The same documents, found by the same terms; the stepwise index has more segments.
+    const found = (db) => q(db, "SELECT group_concat(rowid) FROM (SELECT rowid FROM kh_search WHERE kh_search MATCH '\"138\"' ORDER BY rowid)");
+    assert.equal(found(b), found(a));
+    assert.ok(found(a).length > 0);
+    const segments = (db) => Number(q(db, 'SELECT count(*) FROM kh_search_data'));
+    assert.ok(segments(b) > segments(a), 'the steps were not merged into one segment at the end');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
