@@ -26,6 +26,7 @@
 #include "analytics/clv.h"
 #include "analytics/kmeans.h"
 #include "analytics/par.h"
+#include "analytics/rf.h"
 #include "analytics/rfm.h"
 #include "analytics/summary.h"
 #include "domain/analytics.h"
@@ -173,6 +174,15 @@ int main(int argc, char **argv)
 
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
+	/* The rows the BG/NBD likelihood runs over: customers with the same
+	 * (x, t_x, T) are one row with a count (bench/scale reports how this
+	 * grows with the customers). Outside the timed work and the peak. */
+	struct kh_rf rf;
+	size_t rf_rows = 0;
+	if (kh_rf_build(&rf, s.frequency, s.recency, s.T, n) == KH_OK) {
+		rf_rows = rf.n;
+		kh_rf_release(&rf);
+	}
 
 	/* Outputs, outside the timed work. */
 	char path[4096];
@@ -203,19 +213,22 @@ int main(int argc, char **argv)
 	kh_date_format(end, day);
 	fprintf(o,
 		"{\"customers\": %zu, \"lines\": %zu, \"calibration_end\": \"%s\", \"threads\": %d,\n"
-		" \"bgnbd\": {\"r\": %.10g, \"alpha\": %.10g, \"a\": %.10g, \"b\": %.10g, \"loglik\": %.10g},\n"
-		" \"gamma_gamma\": {\"p\": %.10g, \"q\": %.10g, \"gamma\": %.10g, \"loglik\": %.10g},\n"
+		" \"bgnbd\": {\"r\": %.10g, \"alpha\": %.10g, \"a\": %.10g, \"b\": %.10g, \"loglik\": %.10g, "
+		"\"iterations\": %d, \"distinct_rows\": %zu},\n"
+		" \"gamma_gamma\": {\"p\": %.10g, \"q\": %.10g, \"gamma\": %.10g, \"loglik\": %.10g, \"iterations\": %d},\n"
 		" \"abc\": {\"top20_share\": %.10g, \"customers_for_80\": %.10g},\n"
-		" \"kmeans\": {\"k\": 5, \"restarts\": 10, \"inertia\": %.10g, \"sizes\": [%zu, %zu, %zu, %zu, %zu]},\n"
+		" \"kmeans\": {\"k\": 5, \"restarts\": 10, \"inertia\": %.10g, \"iterations\": %d, "
+		"\"sizes\": [%zu, %zu, %zu, %zu, %zu]},\n"
 		" \"logreg\": {\"rows\": %zu, \"lambda\": 1, \"beta\": [%.10g, %.10g, %.10g, %.10g, %.10g, %.10g], "
 		"\"auc\": %.10g, \"iterations\": %d},\n"
-		" \"seconds\": {\"load_csv\": %.3f, \"summary\": %.3f, \"rfm\": %.3f, \"abc\": %.3f, \"bgnbd\": %.3f, "
-		"\"gamma_gamma\": %.3f, \"clv\": %.3f, \"rfm_abc_bgnbd_gg_clv\": %.3f, \"kmeans\": %.3f, \"logreg\": %.3f},\n"
-		" \"cpu_seconds\": {\"load_csv\": %.3f, \"rfm_abc_bgnbd_gg_clv\": %.3f, \"kmeans\": %.3f, \"logreg\": %.3f},\n"
+		" \"seconds\": {\"load_csv\": %.6f, \"summary\": %.6f, \"rfm\": %.6f, \"abc\": %.6f, \"bgnbd\": %.6f, "
+		"\"gamma_gamma\": %.6f, \"clv\": %.6f, \"rfm_abc_bgnbd_gg_clv\": %.6f, \"kmeans\": %.6f, \"logreg\": %.6f},\n"
+		" \"cpu_seconds\": {\"load_csv\": %.6f, \"rfm_abc_bgnbd_gg_clv\": %.6f, \"kmeans\": %.6f, \"logreg\": %.6f},\n"
 		" \"peak_rss_mb\": %.0f}\n",
-		n, d.n, day, kh_par_threads(), bg.r, bg.alpha, bg.a, bg.b, bg.info.loglik, gg.p, gg.q, gg.gamma,
-		gg.info.loglik, abc.top20_share, abc.customers_for_80, km.inertia, km.size[0], km.size[1], km.size[2],
-		km.size[3], km.size[4], nl, lr.beta[0], lr.beta[1], lr.beta[2], lr.beta[3], lr.beta[4], lr.beta[5], auc,
+		n, d.n, day, kh_par_threads(), bg.r, bg.alpha, bg.a, bg.b, bg.info.loglik, bg.info.iterations, rf_rows,
+		gg.p, gg.q, gg.gamma, gg.info.loglik, gg.info.iterations, abc.top20_share, abc.customers_for_80,
+		km.inertia, km.iterations, km.size[0], km.size[1], km.size[2], km.size[3], km.size[4],
+		nl, lr.beta[0], lr.beta[1], lr.beta[2], lr.beta[3], lr.beta[4], lr.beta[5], auc,
 		lr.iterations, t_load, t_summary, t_rfm, t_abc, t_bg, t_gg, t_clv, t_core, t_km, t_lr, c_load, c_core,
 		c_km, c_lr, (double)ru.ru_maxrss / 1024);
 	fclose(o);

@@ -173,6 +173,12 @@ cmp['kmeans_inertia'] = {'kehu': kehu['kmeans']['inertia'], 'sklearn': float(km.
 cmp['logreg_beta_max_abs_diff'] = float(np.max(np.abs(np.array(kehu['logreg']['beta']) - beta)))
 cmp['logreg_auc'] = {'kehu': kehu['logreg']['auc'], 'sklearn': float(roc_auc_score(y, lr.predict_proba(Fz)[:, 1]))}
 cmp['logreg_sklearn_iterations'] = int(lr.n_iter_[0])
+# How much work the optimisers did (bench/scale reports it by size): scipy's
+# BFGS is given no gradient, so each gradient is 1 + 4 or 1 + 3 likelihood
+# passes (finite differences), each over all customers.
+cmp['iterations'] = {'bgnbd_scipy': int(res.nit), 'bgnbd_scipy_evaluations': int(res.nfev),
+                     'gg_scipy': int(res2.nit), 'gg_scipy_evaluations': int(res2.nfev),
+                     'kmeans_sklearn_best_run': int(km.n_iter_)}
 
 print(json.dumps({
     'customers': n, 'lines': len(df),
