@@ -30,13 +30,13 @@ titles = "$TITLES"
 t(i) = system(sprintf("echo '%s' | tr _ ' '", word(titles, i)))
 set terminal pngcairo size 1400,900 font "sans,10"
 set output "$OUT/scale-analytics.png"
-set multiplot layout 2,5 title "Time per customer against customers (log-log; flat = linear cost). Kehu against pandas/scipy/scikit-learn, same run, same data"
+set multiplot layout 2,5 title "Time per customer against customers (log-log; flat = linear cost): Kehu (blue circles) and pandas/scipy/scikit-learn (red squares), same run, same data"
 set logscale xy 10
 set format x "10^{%L}"
 set format y "%g"
 set xrange [5000:20000000]
 set grid
-set key top left
+unset key
 set xlabel "customers"
 set ylabel "µs per customer"
 do for [i=1:10] {
@@ -51,6 +51,7 @@ set output "$OUT/scale-analytics-ratio.png"
 set title "Speed-up against customers: reference time / Kehu time, measured in the same run"
 set ylabel "reference seconds / Kehu seconds"
 set key outside right
-plot for [i=1:10] "$DAT" index (i-1) using 1:4 with linespoints lw 2 title t(i)
+colors = "#1f77b4 #ff7f0e #2ca02c #d62728 #9467bd #8c564b #e377c2 #000000 #17becf #bcbd22"
+plot for [i=1:10] "$DAT" index (i-1) using 1:4 with linespoints lw 2 pt i lc rgb word(colors, i) title t(i)
 PLOT
 echo "plotted $OUT/scale-analytics.png and $OUT/scale-analytics-ratio.png" >&2
