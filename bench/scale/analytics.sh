@@ -82,12 +82,12 @@ for N in $SIZES; do
 	[ "$N" -le 100000 ] && R=$RUNS
 	for r in $(seq "$R"); do
 		echo "$N customers, run $r/$R: bench_analytics (load $(load))" >&2
-		echo "$(load)" >"$RES/$N-kehu-$r.load"
+		load >"$RES/$N-kehu-$r.load"
 		rm -rf "$OUT"
 		/usr/bin/time -f '%e %M' -o "$RES/$N-kehu-$r.time" "$BUILD/bench_analytics" "$CSV" "$OUT" >&2
 		cp "$OUT/params.json" "$RES/$N-kehu-$r.json"
 		echo "$N customers, run $r/$R: reference.py (load $(load))" >&2
-		echo "$(load)" >"$RES/$N-ref-$r.load"
+		load >"$RES/$N-ref-$r.load"
 		# timeout's status 124 (or a MemoryError's 1) leaves no JSON: the
 		# report calls the size's reference missing and says why.
 		status=0
