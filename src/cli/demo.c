@@ -777,7 +777,7 @@ int kh_cmd_demo(int argc, char **argv)
 
 	/* Tables that start empty get their secondary indexes built once at the end. */
 	int dropped[64] = {0};
-	int rc = d->db->ops->bulk(d->db, 1) || kh_db_begin(d->db, KH_TX_WRITE) ? fail(d, "begin") : 0;
+	int rc = d->db->ops->bulk(d->db, KH_BULK_LOAD) || kh_db_begin(d->db, KH_TX_WRITE) ? fail(d, "begin") : 0;
 	for (int i = 0; !rc && i < kh_nentities && i < 64; i++) {
 		char sql[128];
 		int64_t any = 0;
@@ -835,7 +835,7 @@ int kh_cmd_demo(int argc, char **argv)
 	progress(d, 1);
 	if (!rc)
 		rc = next_tx(d, "commit");
-	if (!rc && d->db->ops->bulk(d->db, 3))
+	if (!rc && d->db->ops->bulk(d->db, KH_BULK_END_STEPWISE))
 		rc = fail(d, "search index");
 	if (!rc && kh_db_commit(d->db))
 		rc = fail(d, "commit");

@@ -409,7 +409,7 @@ static enum kh_err run(struct migration *m, char *msg, size_t msglen)
 		snprintf(msg, msglen, "cannot read the source: %s", m->src->ops->errmsg(m->src));
 		goto out;
 	}
-	m->dst->ops->bulk(m->dst, 1);
+	m->dst->ops->bulk(m->dst, KH_BULK_LOAD);
 	if ((err = kh_db_begin(m->dst, KH_TX_WRITE))) {
 		snprintf(msg, msglen, "cannot write the target: %s", m->dst->ops->errmsg(m->dst));
 		goto out;
@@ -442,7 +442,7 @@ static enum kh_err run(struct migration *m, char *msg, size_t msglen)
 		snprintf(msg, msglen, "a record refers to one that does not exist: %s", m->dst->ops->errmsg(m->dst));
 	if (!err)
 		err = copy_search(m, msg, msglen);
-	if (!err && (err = m->dst->ops->bulk(m->dst, 0)))
+	if (!err && (err = m->dst->ops->bulk(m->dst, KH_BULK_END)))
 		snprintf(msg, msglen, "search index: %s", m->dst->ops->errmsg(m->dst));
 
 	/* Verify inside the transaction, before it commits: a difference rolls

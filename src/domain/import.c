@@ -1432,7 +1432,7 @@ enum kh_err kh_import_run(struct kh_ctx *ctx, int64_t job, struct kh_src src, kh
 	if (!err)
 		err = load_keys(&r);
 	if (!err && !r.o.dry_run) {
-		err = db->ops->bulk(db, 1);
+		err = db->ops->bulk(db, KH_BULK_LOAD);
 		bulk_on = !err;
 	}
 	if (!err)
@@ -1477,7 +1477,7 @@ enum kh_err kh_import_run(struct kh_ctx *ctx, int64_t job, struct kh_src src, kh
 		err = batch_commit(&r);
 	kh_debug("import %lld: rows %.2f s (%.2f s CPU)", (long long)job, (double)(kh_now() - t_start) / 1e6,
 		 cpu_seconds() - cpu_start);
-	/* Indexes are built in a small page cache (bulk phase 2), where SQLite
+	/* Indexes are built in a small page cache (KH_BULK_INDEXES), where SQLite
 	 * sorts their entries in runs that fit the CPU's cache; then the load
 	 * ends and its staged search documents go into the index. */
 	int64_t t_phase = kh_now();
@@ -1486,7 +1486,7 @@ enum kh_err kh_import_run(struct kh_ctx *ctx, int64_t job, struct kh_src src, kh
 		r.st.phase = "building indexes";
 		if (progress)
 			progress(cls, &r.st);
-		err = bulk_on ? db->ops->bulk(db, 2) : KH_OK;
+		err = bulk_on ? db->ops->bulk(db, KH_BULK_INDEXES) : KH_OK;
 		if (!err)
 			err = kh_schema_indexes(db, r.o.e, 1);
 		r.indexes_dropped = err ? 1 : 0;
@@ -1498,7 +1498,7 @@ enum kh_err kh_import_run(struct kh_ctx *ctx, int64_t job, struct kh_src src, kh
 		r.st.phase = "building the search index";
 		if (progress)
 			progress(cls, &r.st);
-		err = db->ops->bulk(db, 0);
+		err = db->ops->bulk(db, KH_BULK_END);
 		bulk_on = err != KH_OK;
 	}
 	kh_debug("import %lld: search index %.2f s (%.2f s CPU)", (long long)job, (double)(kh_now() - t_phase) / 1e6,
@@ -1531,7 +1531,7 @@ enum kh_err kh_import_run(struct kh_ctx *ctx, int64_t job, struct kh_src src, kh
 		 * running, to be resumed from its last committed row. */
 		kh_db_rollback(db);
 		if (bulk_on)
-			db->ops->bulk(db, 0);
+			db->ops->bulk(db, KH_BULK_END);
 		if (!ctx->ei->msg)
 			kh_errinfo_set(ctx->ei, err, "%s", kh_strerror(err));
 		const char *msg = ctx->ei->msg;

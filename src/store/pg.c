@@ -610,10 +610,10 @@ enum kh_err kh_pg_fail(struct kh_db *db, const PGresult *res, const char *what)
 /* Bulk loads: search documents are buffered and sent with COPY at each commit
  * (one round trip instead of one per record), and commits do not wait for the
  * WAL to reach the disk (a crash loses the last load, not the database). */
-static enum kh_err pg_bulk(struct kh_db *base, int on)
+static enum kh_err pg_bulk(struct kh_db *base, enum kh_bulk phase)
 {
 	struct pg_db *db = (struct pg_db *)base;
-	int ending = on == 0 || on == 3;
+	int ending = phase == KH_BULK_END || phase == KH_BULK_END_STEPWISE;
 	enum kh_err err = ending ? kh_pg_search_flush(base) : KH_OK;
 	db->bulk = !ending;
 	return err;

@@ -657,7 +657,7 @@ static enum kh_err sq_prepare_schema(struct kh_db *db)
 /* Ten million records' search documents cannot be indexed in one transaction:
  * the write-ahead log holds every page the FTS5 build and its final merge
  * write until the commit, and that filled 37 GB of disk. A load whose caller
- * allows it (bulk mode 3) indexes them a million at a time, each step
+ * allows it (KH_BULK_END_STEPWISE) indexes them a million at a time, each step
  * committed, with FTS5's own incremental merging on: a third more CPU than
  * one merge at the end, but each step's log stays the size of that step's
  * work. Up to two million go in at once, as before. */
@@ -668,17 +668,20 @@ static enum kh_err index_staged_in_steps(struct sq_db *db)
 {
 	/* Tests set a small step to take the stepwise path on a small load. */
 	const char *env = getenv("KEHU_SEARCH_STEP_DOCS");
-	int64_t step = env && atoll(env) > 0 ? atoll(env) : SEARCH_STEP_DOCS;
-	int64_t one_shot = env && atoll(env) > 0 ? step : SEARCH_ONE_SHOT_DOCS;
+	int64_t step = env ? atoll(env) : 0;
+	int64_t one_shot = step > 0 ? step : SEARCH_ONE_SHOT_DOCS;
+	if (step <= 0)
+		step = SEARCH_STEP_DOCS;
 	int64_t staged = 0;
 	enum kh_err err = kh_db_int(&db->base, "SELECT count(*) FROM kh_search_bulk", NULL, 0, &staged);
-	if (!err && staged <= one_shot)
-		return index_staged(db, 0, 1);
-	for (int64_t done = 0; !err && done < staged; done += step) {
+	if (err || staged <= one_shot)
+		return err ? err : index_staged(db, 0, 1);
+	for (int64_t left = staged; !err; left -= step) {
 		err = index_staged(db, step, 0);
-		if (!err && done + step < staged)
-			err = kh_db_commit(&db->base);
-		if (!err && done + step < staged)
+		if (err || left <= step)
+			break;
+		err = kh_db_commit(&db->base);
+		if (!err)
 			err = kh_db_begin(&db->base, KH_TX_WRITE);
 	}
 	return err;
@@ -697,13 +700,13 @@ static enum kh_err index_staged_in_steps(struct sq_db *db)
  * Until the load ends, searches by this process do not see its new records.
  * Ending outside a transaction (after a failure) only restores the settings;
  * what was staged stays for the next flush. */
-static enum kh_err sq_bulk(struct kh_db *base, int on)
+static enum kh_err sq_bulk(struct kh_db *base, enum kh_bulk phase)
 {
 	struct sq_db *db = (struct sq_db *)base;
 	enum kh_err err;
-	if (on == 2) /* rows in, indexes next: SQLite sorts in runs the size of the cache */
+	if (phase == KH_BULK_INDEXES) /* SQLite sorts in runs the size of the cache */
 		return db->bulk ? sq_exec_plain(db, "PRAGMA cache_size=-8192") : KH_OK;
-	if (on == 1) {
+	if (phase == KH_BULK_LOAD) {
 		if (db->bulk)
 			return KH_OK;
 		err = sq_exec_plain(db, "PRAGMA cache_size=-1048576; PRAGMA wal_autocheckpoint=100000; PRAGMA threads=2");
@@ -718,7 +721,9 @@ static enum kh_err sq_bulk(struct kh_db *base, int on)
 	/* The staged documents are indexed in the usual page cache: in the 1 GB
 	 * one (which the FTS5 build fills) they took as much CPU. */
 	err = sq_exec_plain(db, "PRAGMA cache_size=" KH_STRINGIFY(CACHE_KB) "; PRAGMA wal_autocheckpoint=1000");
-	enum kh_err e2 = !base->in_tx ? KH_OK : on == 3 ? index_staged_in_steps(db) : index_staged(db, 0, 1);
+	enum kh_err e2 = KH_OK;
+	if (base->in_tx)
+		e2 = phase == KH_BULK_END_STEPWISE ? index_staged_in_steps(db) : index_staged(db, 0, 1);
 	enum kh_err e3 = sq_exec_plain(db, "PRAGMA threads=0");
 	return err ? err : e2 ? e2 : e3;
 }

@@ -49,6 +49,18 @@ typedef void (*kh_progress_fn)(void *cls, int64_t done, int64_t total);
 /* Column kinds the schema asks a driver to name in its own dialect. */
 enum kh_coltype { KH_COL_INT, KH_COL_TEXT, KH_COL_REAL };
 
+/* The phases of a bulk load (kh_store_ops.bulk). */
+enum kh_bulk {
+	/* Back to normal; completes deferred work such as search indexing: call
+	 * it before the load's last commit. */
+	KH_BULK_END,
+	KH_BULK_LOAD,    /* tuned for loading millions of rows */
+	KH_BULK_INDEXES, /* the rows are in: tuned for building their indexes */
+	/* As KH_BULK_END, but the deferred work may commit the transaction
+	 * between its steps: for a caller whose load is committed already. */
+	KH_BULK_END_STEPWISE,
+};
+
 struct kh_store_ops {
 	const char *name;
 	/* 1 if this driver handles the location (a path, or a postgresql:// URI). */
@@ -97,13 +109,8 @@ struct kh_store_ops {
 	enum kh_err (*search_flush)(struct kh_db *db);
 	/* Called once after the schema is created or migrated (search tables etc.). */
 	enum kh_err (*prepare_schema)(struct kh_db *db);
-	/* Tunes the connection for loading millions of rows (on = 1), for
-	 * building the indexes of what was loaded (2: the rows are in), or back
-	 * (0, which also completes deferred work such as search indexing: call it
-	 * before the load's last commit; 3 does the same but may commit the
-	 * transaction between steps of that work, for a caller whose load is
-	 * committed already). */
-	enum kh_err (*bulk)(struct kh_db *db, int on);
+	/* Tunes the connection for a bulk load, phase by phase (enum kh_bulk). */
+	enum kh_err (*bulk)(struct kh_db *db, enum kh_bulk phase);
 	/* Erasure mode (on = 1): deleted and overwritten content is zeroed, and on
 	 * the way back (0) the write-ahead log is emptied, so erased personal data
 	 * does not linger in free pages or old log frames. */

@@ -248,7 +248,7 @@ static void bulk_loads_stage_search_documents(void **state)
 	char msg[256];
 	assert_int_equal(kh_db_open(f->path, 0, &other, msg, sizeof msg), KH_OK);
 	int64_t a, b, c;
-	assert_int_equal(f->db->ops->bulk(f->db, 1), KH_OK);
+	assert_int_equal(f->db->ops->bulk(f->db, KH_BULK_LOAD), KH_OK);
 	f->ctx.bulk = 1;
 	assert_int_equal(kh_db_begin(f->db, KH_TX_WRITE), KH_OK);
 	assert_int_equal(create(f, "contacts", "{\"name\":\"欧阳修\"}", &a), KH_OK);
@@ -259,7 +259,7 @@ static void bulk_loads_stage_search_documents(void **state)
 	assert_int_equal(count(f, "SELECT count(*) FROM kh_search_bulk"), 1);
 	assert_int_equal(kh_db_begin(f->db, KH_TX_WRITE), KH_OK);
 	assert_int_equal(create(f, "contacts", "{\"name\":\"司马光\"}", &b), KH_OK);
-	assert_int_equal(f->db->ops->bulk(f->db, 0), KH_OK); /* the load ends before its last commit */
+	assert_int_equal(f->db->ops->bulk(f->db, KH_BULK_END), KH_OK); /* the load ends before its last commit */
 	assert_int_equal(kh_db_commit(f->db), KH_OK);
 	assert_int_equal(count(f, "SELECT count(*) FROM kh_search_bulk"), 0);
 	assert_true(found_by(other, "欧阳", kh_search_doc(contacts->code, a)));
@@ -267,11 +267,11 @@ static void bulk_loads_stage_search_documents(void **state)
 
 	/* A load that fails after a committed batch: the batch's documents stay
 	 * staged until the next search indexes them. */
-	assert_int_equal(f->db->ops->bulk(f->db, 1), KH_OK);
+	assert_int_equal(f->db->ops->bulk(f->db, KH_BULK_LOAD), KH_OK);
 	assert_int_equal(kh_db_begin(f->db, KH_TX_WRITE), KH_OK);
 	assert_int_equal(create(f, "contacts", "{\"name\":\"苏东坡\"}", &c), KH_OK);
 	assert_int_equal(kh_db_commit(f->db), KH_OK);
-	assert_int_equal(f->db->ops->bulk(f->db, 0), KH_OK); /* outside a transaction: settings only */
+	assert_int_equal(f->db->ops->bulk(f->db, KH_BULK_END), KH_OK); /* outside a transaction: settings only */
 	f->ctx.bulk = 0;
 	assert_int_equal(count(f, "SELECT count(*) FROM kh_search_bulk"), 1);
 	/* A later change of a staged record wins over its staged document. */
@@ -284,12 +284,12 @@ static void bulk_loads_stage_search_documents(void **state)
 
 	/* A big load's documents go in with merging deferred to one final merge;
 	 * the merge settings are FTS5's defaults again afterwards. */
-	assert_int_equal(f->db->ops->bulk(f->db, 1), KH_OK);
+	assert_int_equal(f->db->ops->bulk(f->db, KH_BULK_LOAD), KH_OK);
 	assert_int_equal(kh_db_begin(f->db, KH_TX_WRITE), KH_OK);
 	assert_int_equal(kh_db_exec(f->db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12000) "
 				       "INSERT INTO kh_search_bulk (doc, body) SELECT 1000000 + i, 'bulk' || i || ' 大批' FROM n",
 			 NULL, 0), KH_OK);
-	assert_int_equal(f->db->ops->bulk(f->db, 0), KH_OK);
+	assert_int_equal(f->db->ops->bulk(f->db, KH_BULK_END), KH_OK);
 	assert_int_equal(kh_db_commit(f->db), KH_OK);
 	assert_int_equal(count(f, "SELECT count(*) FROM kh_search_bulk"), 0);
 	assert_int_equal(count(f, "SELECT count(*) FROM kh_search_content WHERE id > 1000000"), 12000);
