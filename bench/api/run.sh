@@ -2,7 +2,10 @@
 # The API benchmark: wrk against `kehu serve` on the demo database, next to nginx
 # serving static files of the same sizes, in the same run. Prints a Markdown table
 # (also written to bench/results/) of median requests/s over the runs, p50/p99
-# latency, the ratio to nginx and the server's peak resident memory.
+# latency, the ratio to nginx and the server's peak resident memory. For the
+# point read and the list page it also runs the bare server (bench/api/bare.c:
+# libmicrohttpd and SQLite set up as Kehu's, the same queries, nothing else),
+# the floor under Kehu's figures.
 #
 #   bench/api/run.sh [--customers 1000000] [--runs 3] [--duration 10s] [--connections 64]
 set -euo pipefail
@@ -21,7 +24,7 @@ done
 
 scripts/deps.sh bench
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKEHU_WERROR=OFF >/dev/null
-cmake --build build/release -j "$(nproc)" --target kehu >/dev/null
+cmake --build build/release -j "$(nproc)" --target kehu bench_bare >/dev/null
 KEHU=$ROOT/build/release/kehu
 PASSWORD=bench-password
 mkdir -p bench/data bench/results
@@ -33,9 +36,10 @@ fi
 
 WORK=$(mktemp -d /tmp/kehu-bench.XXXXXX)
 chmod 755 "$WORK"
-KEHU_PID= NGINX_PID=
+KEHU_PID= NGINX_PID= BARE_PID=
 cleanup() {
   [ -n "$KEHU_PID" ] && kill "$KEHU_PID" 2>/dev/null && wait "$KEHU_PID" 2>/dev/null || true
+  [ -n "$BARE_PID" ] && kill "$BARE_PID" 2>/dev/null || true
   [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null || true
   rm -rf "$WORK"
 }
@@ -94,6 +98,10 @@ http {
 CONF
 nginx -c "$WORK/nginx.conf" -g 'daemon off;' &
 NGINX_PID=$!
+
+BARE_PORT=$(free_port)
+"$ROOT/build/release/bench_bare" "$DB" "$BARE_PORT" "$THREADS" >"$WORK/bare.out" &
+BARE_PID=$!
 sleep 0.5
 
 export KEHU_BENCH_DIR=$ROOT/bench/api KEHU_BENCH_TOKEN_FILE=$WORK/token KEHU_BENCH_MAX_ID=$MAX_ID
@@ -128,16 +136,17 @@ RESULT=bench/results/api-$(date -u +%Y%m%dT%H%M%SZ).md
   echo "Load: wrk -t2 -c$CONNECTIONS -d$DURATION, median of $RUNS runs; kehu serve --threads $THREADS; nginx worker_processes $WORKERS,"
   echo "sendfile, an access log as Debian's default configuration has (the reference), and again without the log. Load average at start: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
-  echo "| operation | answer bytes | kehu req/s | nginx req/s | kehu/nginx | kehu p50 ms | kehu p99 ms | kehu peak RSS MB | nginx without access log req/s |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| operation | answer bytes | kehu req/s | nginx req/s | kehu/nginx | kehu p50 ms | kehu p99 ms | kehu peak RSS MB | nginx without access log req/s | bare server req/s (of nginx), p99 ms |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
 } | tee "$RESULT"
 
 for op in point list search summary update create; do
   rm -f "$WORK/stop-rss"
   peak_rss "$KEHU_PID" >"$WORK/rss" &
   RSS_PID=$!
-  : >"$WORK/k" ; : >"$WORK/n" ; : >"$WORK/f"
+  : >"$WORK/k" ; : >"$WORK/n" ; : >"$WORK/f" ; : >"$WORK/b"
   for _ in $(seq "$RUNS"); do
+    case $op in point | list) KEHU_BENCH_BARE=$op run_wrk "http://127.0.0.1:$BARE_PORT" "$ROOT/bench/api/bare.lua" >>"$WORK/b" ;; esac
     run_wrk "$KEHU_URL" "$ROOT/bench/api/$op.lua" >>"$WORK/k"
     KEHU_BENCH_STATIC=/$op.json run_wrk "http://127.0.0.1:$NGINX_PORT" "$ROOT/bench/api/static.lua" >>"$WORK/n"
     KEHU_BENCH_STATIC=/$op.json run_wrk "http://127.0.0.1:$NGINX_FAST_PORT" "$ROOT/bench/api/static.lua" >>"$WORK/f"
@@ -158,7 +167,12 @@ for op in point list search summary update create; do
   bytes=$(stat -c %s "$WORK/www/$op.json")
   ratio=$(awk -v k="$k" -v n="$n" 'BEGIN { printf "%.0f%%", 100 * k / n }')
   f=$(cut -d' ' -f1 "$WORK/f" | median)
-  echo "| $op | $bytes | $k | $n | $ratio | $p50 | $p99 | $(cat "$WORK/rss") | $f |" | tee -a "$RESULT"
+  bare=-
+  if [ -s "$WORK/b" ]; then
+    b=$(cut -d' ' -f1 "$WORK/b" | median)
+    bare="$b ($(awk -v b="$b" -v n="$n" 'BEGIN { printf "%.0f%%", 100 * b / n }')), $(cut -d' ' -f3 "$WORK/b" | median)"
+  fi
+  echo "| $op | $bytes | $k | $n | $ratio | $p50 | $p99 | $(cat "$WORK/rss") | $f | $bare |" | tee -a "$RESULT"
 done
 echo >&2
 echo "written to $RESULT" >&2
