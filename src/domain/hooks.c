@@ -132,16 +132,41 @@ enum kh_err kh_order_before_write(struct kh_write *w)
 	return KH_OK;
 }
 
+/* Refuses to change a line of a locked order (domain/orders.c says when an
+ * order locks). */
+static enum kh_err order_unlocked(struct kh_write *w, const struct kh_val *order_id)
+{
+	int64_t locked = 0;
+	if (order_id->t != KH_V_INT)
+		return KH_OK;
+	enum kh_err err =
+		kh_db_int(w->ctx->db, "SELECT COALESCE(locked, 0) FROM orders WHERE id = $1", order_id, 1, &locked);
+	if (err == KH_ENOTFOUND)
+		return KH_OK; /* the reference check reports it */
+	if (err)
+		return err;
+	if (!locked)
+		return KH_OK;
+	kh_errinfo_set(w->ctx->ei, KH_ECONFLICT,
+		       "order %lld is locked (shipped, completed or cancelled): its lines cannot change; "
+		       "unlock it first (locked: false)",
+		       (long long)order_id->i);
+	return KH_ECONFLICT;
+}
+
 /* A line takes the product's price unless it names one, and its amount is
  * quantity x price less the discount, rounded to the nearest minor unit. */
 enum kh_err kh_order_line_before_write(struct kh_write *w)
 {
-	if (w->op != KH_OP_CREATE && w->op != KH_OP_UPDATE)
-		return KH_OK;
+	enum kh_err err = order_unlocked(w, kh_write_get(w, "order_id"));
+	if (!err && w->old.v && kh_write_changes(w, "order_id"))
+		err = order_unlocked(w, &w->old.v[kh_field_index(w->e, "order_id")]);
+	if (err || (w->op != KH_OP_CREATE && w->op != KH_OP_UPDATE))
+		return err;
 	if (kh_write_get(w, "unit_price")->t == KH_V_NULL && kh_write_get(w, "product_id")->t == KH_V_INT) {
 		int64_t price;
 		struct kh_val p = *kh_write_get(w, "product_id");
-		enum kh_err err = kh_db_int(w->ctx->db, "SELECT unit_price FROM products WHERE id = $1", &p, 1, &price);
+		err = kh_db_int(w->ctx->db, "SELECT unit_price FROM products WHERE id = $1", &p, 1, &price);
 		if (err == KH_OK)
 			kh_write_set(w, "unit_price", KH_VINT(price));
 		else if (err != KH_ENOTFOUND)

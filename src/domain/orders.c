@@ -10,6 +10,15 @@
  * when the order reaches it, unless the client gave one (an import of old
  * orders carries their real dates); a new order's with its created_at.
  *
+ * Lines: an order that moves to shipped, delivered or completed, or is
+ * cancelled, is locked, and the lines of a locked order can be neither added,
+ * changed, archived nor restored (domain/hooks.c), so what was shipped and
+ * invoiced, and the order's total, stay as they were. Reopening a cancelled
+ * order unlocks it. An order created in a late status (an old order recorded
+ * or imported, lines after it) starts unlocked; a client may lock or unlock an
+ * order itself (locked: true/false, in the audit log like any change), also in
+ * the request that moves it.
+ *
  * Payment: paid_amount is what the customer has paid; while it is above zero
  * payment_status follows it (partial, then paid once it covers the total),
  * also when lines change the total (domain/hooks.c's total update). A status
@@ -65,6 +74,8 @@ static enum kh_err status_move(struct kh_write *w)
 		}
 		if (from == 100) /* reopened: it is cancelled no more */
 			kh_write_set(w, "cancelled_at", KH_VNULL);
+		if (!kh_write_changes(w, "locked") && (to >= 2 || from == 100))
+			kh_write_set(w, "locked", KH_VINT(to != 0));
 	}
 	if (to == 100)
 		stamp(w, "cancelled_at");

@@ -248,6 +248,9 @@ static const struct kh_field order_fields[] = {
 	TYPED("completed_at", KH_T_DATETIME, 0, "Completed at", "完成时间"),
 	TYPED("cancelled_at", KH_T_DATETIME, 0, "Cancelled at", "取消时间"),
 	TYPED("paid_at", KH_T_DATETIME, 0, "Paid in full at", "付清时间"),
+	/* Set when the order ships, completes or is cancelled: its lines, and so its
+	 * total, then stay as they were (domain/orders.c). */
+	{.name = "locked", .type = KH_T_BOOL, .def = "false", .label_en = "Lines locked", .label_zh = "明细已锁定"},
 	STR("shipping_address", 300, 0, "Shipping address", "收货地址"),
 	TXT("description", 0, "Notes", "备注"),
 	END};

@@ -1,7 +1,8 @@
 // Orders through fulfilment and payment, through HTTP: the status goes one
 // way with each step's time stamped, cancelling and reopening have their
-// limits, and the payment status follows what was paid, also when lines move
-// the total. A refused change writes nothing. The clock is frozen (KEHU_NOW).
+// limits, the payment status follows what was paid, also when lines move
+// the total, and shipping, completing or cancelling locks the lines. A refused
+// change writes nothing. The clock is frozen (KEHU_NOW).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
@@ -97,6 +98,92 @@ test('payment status follows the paid amount, also when lines change the total; 
   const hand = await order();
   const h = await ok('PATCH', `/api/v1/orders/${hand.id}`, { payment_status: 'paid' });
   assert.deepEqual([h.payment_status, h.paid_at], ['paid', AT]);
+});
+
+test('an order locks its lines when it ships, completes or is cancelled; reopening or unlocking frees them', async () => {
+  const lines = async (id) => (await call('GET', `/api/v1/orders/${id}/order_lines`)).body.data;
+  // Every way of changing a line of a locked order is refused with 409, and writes nothing.
+  const frozen = async (o) => {
+    const before = { order: (await call('GET', `/api/v1/orders/${o.id}`)).body, lines: await lines(o.id) };
+    const line = before.lines[0];
+    const tries = [
+      ['POST', '/api/v1/order_lines', { order_id: o.id, product_id: product.id, quantity: 1, unit_price: 5000 }],
+      ['PATCH', `/api/v1/order_lines/${line.id}`, { quantity: 7 }],
+      ['DELETE', `/api/v1/order_lines/${line.id}`],
+    ];
+    for (const [m, p, json] of tries) {
+      const r = await call(m, p, json ? { json } : {});
+      assert.equal(r.status, 409, `${m} ${p}: ${JSON.stringify(r.body)}`);
+      assert.equal(r.body.error.code, 'conflict');
+      assert.match(r.body.error.message, new RegExp(`order ${o.id} is locked.*locked: false`));
+    }
+    // A line of an open order cannot be moved onto the locked one either.
+    const open = await order([1000]);
+    const mover = (await lines(open.id))[0];
+    assert.equal((await call('PATCH', `/api/v1/order_lines/${mover.id}`, { json: { order_id: o.id } })).status, 409);
+    assert.deepEqual({ order: (await call('GET', `/api/v1/orders/${o.id}`)).body, lines: await lines(o.id) }, before, 'nothing was written');
+    assert.equal((await call('GET', `/api/v1/order_lines/${mover.id}`)).body.order_id, open.id);
+  };
+
+  const o = await order([60000, 40000]);
+  assert.equal(o.locked, false, 'a new order is open');
+  await ok('PATCH', `/api/v1/orders/${o.id}`, { status: 'confirmed' });
+  await ok('POST', '/api/v1/order_lines', { order_id: o.id, product_id: product.id, quantity: 2, unit_price: 1000 });
+  const shipped = await ok('PATCH', `/api/v1/orders/${o.id}`, { status: 'shipped' });
+  assert.deepEqual([shipped.locked, shipped.total_amount], [true, 102000]);
+  await frozen(shipped);
+  // The rest of a shipped order still changes: payment, tracking, the next step.
+  const paid = await ok('PATCH', `/api/v1/orders/${o.id}`, { paid_amount: 102000, tracking_number: 'SF99' });
+  assert.deepEqual([paid.payment_status, paid.locked], ['paid', true]);
+  // Unlocking is a change like any other: allowed, and in the audit log.
+  const open = await ok('PATCH', `/api/v1/orders/${o.id}`, { locked: false });
+  assert.equal(open.locked, false);
+  await ok('PATCH', `/api/v1/order_lines/${(await lines(o.id))[0].id}`, { quantity: 2 });
+  assert.equal((await call('GET', `/api/v1/orders/${o.id}`)).body.total_amount, 162000);
+  const audit = (await call('GET', `/api/v1/orders/${o.id}/history`)).body.data;
+  assert.ok(audit.some((h) => JSON.stringify(h.changes).includes('locked')), JSON.stringify(audit));
+  // The next step locks it again.
+  assert.equal((await ok('PATCH', `/api/v1/orders/${o.id}`, { status: 'delivered' })).locked, true);
+
+  // Completed without shipping (a service), and cancelled: both lock.
+  const svc = await order();
+  assert.equal((await ok('PATCH', `/api/v1/orders/${svc.id}`, { status: 'completed' })).locked, true);
+  await frozen(svc);
+  const x = await order();
+  await ok('PATCH', `/api/v1/orders/${x.id}`, { status: 'confirmed' });
+  assert.equal((await ok('PATCH', `/api/v1/orders/${x.id}`, { status: 'cancelled' })).locked, true);
+  await frozen(x);
+  // Reopened as a draft, its lines can change again.
+  assert.equal((await ok('PATCH', `/api/v1/orders/${x.id}`, { status: 'draft' })).locked, false);
+  await ok('POST', '/api/v1/order_lines', { order_id: x.id, product_id: product.id, quantity: 1, unit_price: 1 });
+  // A client may keep an order open in the request that moves it.
+  const keep = await order();
+  assert.equal((await ok('PATCH', `/api/v1/orders/${keep.id}`, { status: 'shipped', locked: false })).locked, false);
+
+  // An old order recorded as completed starts open, to take its lines; then it can be locked by hand.
+  const old = await ok('POST', '/api/v1/orders', { order_date: '2025-11-02', status: 'completed' });
+  assert.equal(old.locked, false);
+  await ok('POST', '/api/v1/order_lines', { order_id: old.id, product_id: product.id, quantity: 3, unit_price: 2000 });
+  const sealed = await ok('PATCH', `/api/v1/orders/${old.id}`, { locked: true });
+  assert.deepEqual([sealed.locked, sealed.total_amount], [true, 6000]);
+  await frozen(sealed);
+
+  // An import of lines takes them into open orders only: the locked order's row is a row error.
+  const form = new FormData();
+  form.append('entity', 'order_lines');
+  const csv = `order_id,product_id,quantity,unit_price\r\n${x.order_number},服务器,1,700\r\n${sealed.order_number},服务器,1,700\r\n`;
+  form.append('file', new Blob([csv]), 'lines.csv');
+  const up = await srv.fetch('/api/v1/imports', { method: 'POST', token, body: form });
+  assert.equal(up.status, 202);
+  let job;
+  for (let i = 0; i < 100 && !['done', 'failed'].includes(job?.status); i++) {
+    await new Promise((done) => setTimeout(done, 100));
+    job = (await call('GET', `/api/v1/imports/${(await up.clone().json()).id}`)).body;
+  }
+  assert.deepEqual([job.status, job.created, job.failed], ['done', 1, 1], JSON.stringify(job));
+  const report = await (await srv.fetch(`/api/v1/imports/${job.id}/errors`, { token })).text();
+  assert.match(report, new RegExp(`^3,.*order ${sealed.id} is locked`, 'm'));
+  assert.equal((await call('GET', `/api/v1/orders/${sealed.id}`)).body.total_amount, 6000);
 });
 
 test('an accepted quote becomes a confirmed order with its confirmation time', async () => {
