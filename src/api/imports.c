@@ -53,6 +53,7 @@ enum kh_err kh_api_import_create(struct kh_req *r)
 	o.encoding = text(r, parts, n, "encoding");
 	o.dry_run = truthy(text(r, parts, n, "dry_run"));
 	o.create_refs = truthy(text(r, parts, n, "create_refs"));
+	o.run_rules = truthy(text(r, parts, n, "run_rules"));
 	if (o.map && !*o.map)
 		o.map = NULL;
 	if (o.encoding && !*o.encoding)

@@ -48,8 +48,8 @@ static int fingerprint(FILE *f, const char *entity, const struct kh_import_opts 
 	if (ferror(f))
 		return -1;
 	char opts[1024];
-	snprintf(opts, sizeof opts, "%s|%s|%s|%s|%d|%d|%s|%s|%c", entity, o->map ? o->map : "",
-		 kh_import_key_name(o->key), kh_on_dup_name(o->on_dup), o->dry_run, o->create_refs,
+	snprintf(opts, sizeof opts, "%s|%s|%s|%s|%d|%d|%d|%s|%s|%c", entity, o->map ? o->map : "",
+		 kh_import_key_name(o->key), kh_on_dup_name(o->on_dup), o->dry_run, o->create_refs, o->run_rules,
 		 o->format ? o->format : "", o->encoding ? o->encoding : "", o->delim ? o->delim : ' ');
 	crypto_generichash_update(&st, (const unsigned char *)opts, strlen(opts));
 	crypto_generichash_final(&st, h, sizeof h);
@@ -109,7 +109,7 @@ int kh_cmd_import(int argc, char **argv)
 			    "external_id|id] [--on-duplicate skip|update|error] [--dry-run] [options]";
 	const char *path = NULL, *map = NULL, *key = "none", *dup = "skip", *format = NULL, *encoding = NULL,
 		   *delim = NULL, *report = NULL;
-	int dry_run = 0, create_refs = 0, restart = 0;
+	int dry_run = 0, create_refs = 0, run_rules = 0, restart = 0;
 	const struct kh_opt opts[] = {
 		{"--db", KH_OPT_STRING, &path, "KEHU_DB", "PATH", "the database", .required = 1},
 		{"--map", KH_OPT_STRING, &map, NULL, "SPEC", "columns to fields: \"客户名称=account_id,手机=mobile,备注=-\""},
@@ -117,6 +117,7 @@ int kh_cmd_import(int argc, char **argv)
 		{"--on-duplicate", KH_OPT_STRING, &dup, NULL, "WHAT", "a row that matches a record: skip (default), update or error"},
 		{"--dry-run", KH_OPT_FLAG, &dry_run, NULL, NULL, "check every row and report; write no record"},
 		{"--create-refs", KH_OPT_FLAG, &create_refs, NULL, NULL, "create referenced records a name does not find (accounts)"},
+		{"--run-rules", KH_OPT_FLAG, &run_rules, NULL, NULL, "record each new record's creation as if made by hand, so automation rules fire (slower)"},
 		{"--format", KH_OPT_STRING, &format, NULL, "csv|xlsx", "the file's format (default: from its content)"},
 		{"--encoding", KH_OPT_STRING, &encoding, NULL, "NAME", "CSV encoding (default: UTF-8 or GB18030, detected)"},
 		{"--delimiter", KH_OPT_STRING, &delim, NULL, "CHAR", "CSV delimiter: , ; or tab (default: detected)"},
@@ -136,7 +137,7 @@ int kh_cmd_import(int argc, char **argv)
 	const char *entity = argv[0], *file = argv[1];
 	kh_opts_parse("import", usage, opts, argc - 2, argv + 2);
 
-	struct kh_import_opts o = {.map = map, .dry_run = dry_run, .create_refs = create_refs, .format = format,
+	struct kh_import_opts o = {.map = map, .dry_run = dry_run, .create_refs = create_refs, .run_rules = run_rules, .format = format,
 				   .encoding = encoding, .source = file};
 	if (!(o.e = kh_entity_find(entity))) {
 		fprintf(stderr, "kehu import: there is no entity '%s' (see GET /api/v1/meta)\n", entity);

@@ -1204,6 +1204,8 @@ static void options_json(const struct kh_import_opts *o, struct kh_buf *b)
 	kh_jw_bool(&w, o->dry_run);
 	kh_jw_key(&w, "create_refs");
 	kh_jw_bool(&w, o->create_refs);
+	kh_jw_key(&w, "run_rules");
+	kh_jw_bool(&w, o->run_rules);
 	kh_jw_key(&w, "format");
 	kh_jw_str(&w, o->format);
 	kh_jw_key(&w, "encoding");
@@ -1303,6 +1305,7 @@ static enum kh_err job_load(struct run *r)
 		kh_on_dup_parse(s, &r->o.on_dup);
 	r->o.dry_run = json_is_true(json_object_get(o, "dry_run"));
 	r->o.create_refs = json_is_true(json_object_get(o, "create_refs"));
+	r->o.run_rules = json_is_true(json_object_get(o, "run_rules"));
 	json_decref(o);
 	return KH_OK;
 }
@@ -1459,6 +1462,7 @@ enum kh_err kh_import_run(struct kh_ctx *ctx, int64_t job, struct kh_src src, kh
 		}
 	}
 	ctx->bulk = 1;
+	ctx->bulk_changes = r.o.run_rules;
 	if (!err)
 		err = batch_commit(&r); /* the job is running, with its columns, for all to see */
 	while (!err && (rc = kh_table_next(t, &row)) > 0) {
@@ -1525,6 +1529,7 @@ enum kh_err kh_import_run(struct kh_ctx *ctx, int64_t job, struct kh_src src, kh
 			err = db->ops->search_flush(db);
 	}
 	ctx->bulk = 0;
+	ctx->bulk_changes = 0;
 	if (err) {
 		/* The rows of the failed batch are undone; the job says why and
 		 * where it stopped. Bad input fails it; anything else leaves it

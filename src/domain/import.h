@@ -35,6 +35,7 @@ struct kh_import_opts {
 	enum kh_on_dup on_dup;
 	int dry_run;          /* validate and match, write no record */
 	int create_refs;      /* create referenced records that a name does not find */
+	int run_rules;        /* new records' changes go to the audit log and outbox: rules fire */
 	const char *source;   /* the file's name, for the job and messages */
 	const char *format;   /* "csv", "xlsx", or NULL to tell from the content */
 	const char *encoding; /* CSV: NULL to detect */

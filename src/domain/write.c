@@ -368,7 +368,7 @@ enum kh_err kh_record_insert(struct kh_ctx *ctx, struct kh_values *vals, int64_t
 		err = set_sort_key(&w);
 	if (!err)
 		err = insert_row(&w);
-	if (!err && !ctx->bulk)
+	if (!err && (!ctx->bulk || ctx->bulk_changes))
 		err = record_change(&w);
 	if (!err)
 		err = reindex(&w);

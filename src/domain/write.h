@@ -28,6 +28,10 @@ struct kh_ctx {
 	 * the database's constraints, given created_at values are kept, and
 	 * after_write hooks wait for kh_bulk_finish(). */
 	int bulk;
+	/* A bulk load that still records each new record's change, in the audit
+	 * log and the outbox, as if it had been created by hand, so automation
+	 * rules and the outbox's other consumers see it (kehu import --run-rules). */
+	int bulk_changes;
 };
 
 enum kh_op { KH_OP_CREATE, KH_OP_UPDATE, KH_OP_ARCHIVE, KH_OP_RESTORE };

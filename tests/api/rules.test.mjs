@@ -150,6 +150,34 @@ test('set, assign and add to a campaign; a rule never fires on its own changes',
   assert.equal((await runs(self.id)).length, 1, 'its own change did not fire it again');
 });
 
+test('an import fires created rules for its records only when asked to (run_rules), and then audits them', async () => {
+  const rule = await post('/api/v1/rules', { name: 'Chengdu welcome', entity: 'contacts', trigger: 'created', conditions: { all: [{ field: 'city', op: 'eq', value: '成都' }] }, actions: { set: { description: 'welcomed' } } });
+  const importing = async (rows, fields) => {
+    const form = new FormData();
+    for (const [k, v] of Object.entries({ entity: 'contacts', ...fields })) form.append(k, v);
+    form.append('file', new Blob([['姓名,城市,邮箱', ...rows].join('\r\n')]), 'people.csv');
+    const up = await srv.fetch('/api/v1/imports', { method: 'POST', token, body: form });
+    assert.equal(up.status, 202);
+    const id = (await up.json()).id;
+    const job = await waitFor(async () => {
+      const j = (await call('GET', `/api/v1/imports/${id}`)).body;
+      return ['done', 'failed'].includes(j.status) && j;
+    }, 'the import');
+    assert.deepEqual([job.status, job.created], ['done', rows.length], JSON.stringify(job));
+    return (await call('GET', `/api/v1/contacts?email=${encodeURIComponent(rows[0].split(',')[2])}`)).body.data[0];
+  };
+  // Without the option first: had its records fired, their runs would come before the second import's.
+  const quiet = await importing(['静默导入,成都,quiet@example.com'], {});
+  const loud = await importing(['规则导入,成都,loud@example.com', '外地导入,西安,far@example.com'], { run_rules: 'true' });
+  await waitFor(async () => (await runs(rule.id)).some((x) => x.record_id === loud.id && x.status === 'done'), 'the imported record\'s run');
+  assert.equal((await call('GET', `/api/v1/contacts/${loud.id}`)).body.description, 'welcomed');
+  assert.deepEqual((await runs(rule.id)).map((x) => x.record_id), [loud.id], 'only the record of the import with run_rules that matched');
+  assert.equal((await call('GET', `/api/v1/contacts/${quiet.id}`)).body.description, null);
+  const history = async (id) => (await call('GET', `/api/v1/contacts/${id}/history`)).body.data.map((h) => h.action);
+  assert.deepEqual(await history(quiet.id), [], 'a bulk load leaves no per-record entry');
+  assert.ok((await history(loud.id)).includes('create'), 'created as by hand');
+});
+
 test('webhooks: signed, without personal data; failures are visible, retried only when nothing was delivered', async () => {
   const ok = await post('/api/v1/rules', { name: 'Shanghai contacts to ERP', entity: 'contacts', trigger: 'created', conditions: { all: [{ field: 'city', op: 'eq', value: '上海' }] }, actions: { webhook: { url: `${hookUrl}/hook`, secret: 's3cret' } } });
   const down = await post('/api/v1/rules', { name: 'Guangzhou to a dead host', entity: 'contacts', trigger: 'created', conditions: { all: [{ field: 'city', op: 'eq', value: '广州' }] }, actions: { webhook: { url: 'http://127.0.0.1:9/nothing' } } });

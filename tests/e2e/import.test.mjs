@@ -125,6 +125,7 @@ test('a GB18030 CSV dropped on the wizard: columns suggested and mapped, upsert 
   await page.locator('#im-key').selectOption('phone');
   await page.locator('input[name=im-dup][value=update]').check();
   await page.locator('#im-create-refs').check();
+  await page.locator('#im-run-rules').check();
   await shot(page, 'import-map');
   await page.locator('#im-check').click();
 
@@ -185,6 +186,8 @@ test('a GB18030 CSV dropped on the wizard: columns suggested and mapped, upsert 
   assert.equal(zhang.email, 'zs@example.com');
   assert.equal(zhang.wechat, 'zsf_wd');
   assert.equal((await api('GET', `/accounts/${zhang.account_id}`)).name, '武当科技');
+  // Asked to run the rules: each new record's creation is recorded as if made by hand.
+  assert.deepEqual((await api('GET', `/contacts/${zhang.id}/history`)).data.map((h) => h.action), ['create']);
   assert.equal((await api('GET', '/contacts?count=1&limit=1')).total, 1503);
   await page.locator('.im-report a', { hasText: '联系人' }).click();
   await page.waitForURL(/\/contacts$/);

@@ -3,8 +3,8 @@ import metaFixture from './meta.fixture.json';
 import type { Entity, Meta } from './meta';
 import { formatKind, parseCsv, readCsvHead, readHead, serialDate, sniffDelimiter, sniffEncoding } from './import-file';
 import {
-  defaultChoices, defaultWinner, differingFields, duplicateTargets, errorsByRow, exportPath, keyMapped, keyOptions, mapSpec,
-  mergeBody, missingRequired, parseErrors, suggestedMapping,
+  defaultChoices, defaultWinner, differingFields, duplicateTargets, errorsByRow, exportPath, importForm, keyMapped, keyOptions,
+  mapSpec, mergeBody, missingRequired, parseErrors, suggestedMapping,
 } from './import';
 import { importEn, importZh } from './import-i18n';
 
@@ -176,5 +176,17 @@ describe('strings', () => {
     expect(Object.keys(importZh).sort()).toEqual(Object.keys(importEn).sort());
     const ph = (s: string) => (s.match(/\{\w+\}/g) ?? []).sort().join();
     for (const k of Object.keys(importEn) as (keyof typeof importEn)[]) expect(ph(importZh[k]), k).toBe(ph(importEn[k]));
+  });
+});
+
+describe('the upload form', () => {
+  const fields = (f: FormData) => [...f.keys()].filter((k) => k !== 'file');
+  it('sends the options the wizard chose, and only those', () => {
+    const blob = new Blob(['姓名\r\n张三\r\n']);
+    expect(fields(importForm(blob, 'a.csv', { entity: 'contacts' }))).toEqual(['entity']);
+    const f = importForm(blob, 'a.csv', { entity: 'contacts', mapping: ['name'], key: 'email', onDuplicate: 'update', createRefs: true, runRules: true, dryRun: true });
+    expect(fields(f)).toEqual(['entity', 'map', 'key', 'on_duplicate', 'create_refs', 'run_rules', 'dry_run']);
+    expect([f.get('run_rules'), f.get('create_refs'), f.get('on_duplicate')]).toEqual(['true', 'true', 'update']);
+    expect((f.get('file') as File).name).toBe('a.csv');
   });
 });

@@ -20,7 +20,7 @@ export interface ImportJob {
   entity: string;
   status: 'queued' | 'running' | 'done' | 'failed';
   source: string | null;
-  options: { map: string | null; key: string; on_duplicate: string; dry_run: boolean; create_refs: boolean };
+  options: { map: string | null; key: string; on_duplicate: string; dry_run: boolean; create_refs: boolean; run_rules: boolean };
   columns: ImportColumn[] | null;
   message: string | null;
   progress: number;
@@ -43,6 +43,8 @@ export interface ImportOptions {
   key?: MatchKey;
   onDuplicate?: OnDuplicate;
   createRefs?: boolean;
+  /** Record each new record's creation as if made by hand, so automation rules fire. */
+  runRules?: boolean;
   dryRun?: boolean;
 }
 
@@ -113,6 +115,7 @@ export function importForm(file: Blob, name: string, o: ImportOptions): FormData
   if (o.key) form.append('key', o.key);
   if (o.key && o.onDuplicate) form.append('on_duplicate', o.onDuplicate);
   if (o.createRefs) form.append('create_refs', 'true');
+  if (o.runRules) form.append('run_rules', 'true');
   if (o.dryRun) form.append('dry_run', 'true');
   form.append('file', file, name);
   return form;

@@ -45,6 +45,7 @@ export function ImportWizard() {
   const [key, setKey] = useState<MatchKey>('');
   const [onDup, setOnDup] = useState<OnDuplicate>('skip');
   const [createRefs, setCreateRefs] = useState(false);
+  const [runRules, setRunRules] = useState(false);
   const [serverNote, setServerNote] = useState<string | null>(null);
   const [busy, setBusy] = useState<ImportJob | 'start' | null>(null); // a job being waited for
   const [checked, setChecked] = useState<Checked | null>(null);
@@ -53,7 +54,7 @@ export function ImportWizard() {
   const abort = useRef<AbortController | null>(null);
   useEffect(() => () => abort.current?.abort(), []);
 
-  const options = (dryRun: boolean): ImportOptions => ({ entity: e.name, mapping, key, onDuplicate: onDup, createRefs, dryRun });
+  const options = (dryRun: boolean): ImportOptions => ({ entity: e.name, mapping, key, onDuplicate: onDup, createRefs, runRules, dryRun });
   const signature = JSON.stringify([e.name, mapping, key, key ? onDup : '', createRefs]);
 
   /** Uploads the file with these options and waits for the job, showing its progress. */
@@ -151,6 +152,7 @@ export function ImportWizard() {
       {step === 'map' && head && (
         <MapColumns e={e} head={head} mapping={mapping} suggested={suggested} setMapping={setMapping}
           keyName={key} setKey={setKey} onDup={onDup} setOnDup={setOnDup} createRefs={createRefs} setCreateRefs={setCreateRefs}
+          runRules={runRules} setRunRules={setRunRules}
           serverNote={serverNote} onBack={restart} onNext={check} />
       )}
       {step === 'preview' && head && (
@@ -220,7 +222,8 @@ function Upload(p: { all: Entity[]; e: Entity; file: File | null; busy: boolean;
 function MapColumns(p: {
   e: Entity; head: FileHead; mapping: (string | null)[]; suggested: (string | null)[]; setMapping: (m: (string | null)[]) => void;
   keyName: MatchKey; setKey: (k: MatchKey) => void; onDup: OnDuplicate; setOnDup: (d: OnDuplicate) => void;
-  createRefs: boolean; setCreateRefs: (b: boolean) => void; serverNote: string | null; onBack: () => void; onNext: () => void;
+  createRefs: boolean; setCreateRefs: (b: boolean) => void; runRules: boolean; setRunRules: (b: boolean) => void;
+  serverNote: string | null; onBack: () => void; onNext: () => void;
 }) {
   const { e, head, mapping } = p;
   const targets = importTargets(e, p.keyName);
@@ -297,6 +300,10 @@ function MapColumns(p: {
             {it('im_create_refs')}
           </label>
         )}
+        <label class="check">
+          <input id="im-run-rules" type="checkbox" checked={p.runRules} onChange={(ev) => p.setRunRules((ev.target as HTMLInputElement).checked)} />
+          {it('im_run_rules')}
+        </label>
       </fieldset>
 
       {missing.length > 0 && <div class="alert alert-error" role="alert">{it('im_missing_required', { fields: list(missing.map(fieldLabel)) })}</div>}
