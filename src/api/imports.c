@@ -31,9 +31,36 @@ static const char *text(struct kh_req *r, const struct kh_part *parts, int n, co
 	return p ? kh_arena_strndup(&r->arena, p->data, p->len) : NULL;
 }
 
-static int truthy(const char *s)
+/* A yes/no field of the form (an HTML checkbox sends "on"); absent or empty is
+ * no, anything but the words below is an error. */
+static int flag(struct kh_req *r, const struct kh_part *parts, int n, const char *name)
 {
-	return s && (!strcmp(s, "1") || !strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "on"));
+	static const char *const yes[] = {"1", "true", "yes", "on", NULL}, *const no[] = {"0", "false", "no", "off", "", NULL};
+	const char *s = text(r, parts, n, name);
+	for (int i = 0; s && yes[i]; i++)
+		if (!strcmp(s, yes[i]))
+			return 1;
+	for (int i = 0; s && no[i]; i++)
+		if (!strcmp(s, no[i]))
+			return 0;
+	if (s)
+		kh_errinfo_field(&r->ei, name, "must be true or false");
+	return 0;
+}
+
+/* The form's fields: any other is refused, as an unknown field of a JSON body is. */
+static const char *const form_fields[] = {"file", "entity", "map", "key", "on_duplicate", "dry_run", "create_refs",
+					  "run_rules", "format", "encoding", "delimiter", NULL};
+
+static void unknown_fields(struct kh_req *r, const struct kh_part *parts, int n)
+{
+	for (int i = 0; i < n; i++) {
+		int known = 0;
+		for (int k = 0; form_fields[k] && !known; k++)
+			known = !strcmp(parts[i].name, form_fields[k]);
+		if (!known)
+			kh_errinfo_field(&r->ei, parts[i].name, "is not a field of the import form");
+	}
 }
 
 enum kh_err kh_api_import_create(struct kh_req *r)
@@ -51,9 +78,10 @@ enum kh_err kh_api_import_create(struct kh_req *r)
 	o.map = text(r, parts, n, "map");
 	o.format = text(r, parts, n, "format");
 	o.encoding = text(r, parts, n, "encoding");
-	o.dry_run = truthy(text(r, parts, n, "dry_run"));
-	o.create_refs = truthy(text(r, parts, n, "create_refs"));
-	o.run_rules = truthy(text(r, parts, n, "run_rules"));
+	unknown_fields(r, parts, n);
+	o.dry_run = flag(r, parts, n, "dry_run");
+	o.create_refs = flag(r, parts, n, "create_refs");
+	o.run_rules = flag(r, parts, n, "run_rules");
 	if (o.map && !*o.map)
 		o.map = NULL;
 	if (o.encoding && !*o.encoding)

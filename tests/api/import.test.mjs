@@ -149,6 +149,10 @@ test('bad uploads get the documented errors; a role without import gets 403', as
     r = await upload(srv, token, { entity: 'planets', key: 'color' }, 'a,b\n');
     assert.equal(r.status, 422);
     assert.deepEqual(Object.keys(r.body.error.fields).sort(), ['entity', 'key']);
+    // A field the form does not have, and a yes/no field that is neither, are refused: no job is made.
+    r = await upload(srv, token, { entity: 'contacts', on_duplicat: 'update', run_rules: 'maybe', dry_run: 'nein' }, 'name\n张三\n');
+    assert.equal(r.status, 422);
+    assert.deepEqual(r.body.error.fields, { on_duplicat: 'is not a field of the import form', run_rules: 'must be true or false', dry_run: 'must be true or false' });
     // Not a table at all: the job fails and says why; nothing is written.
     r = await upload(srv, token, { entity: 'contacts', format: 'xlsx' }, 'name\n张三\n', 'x.xlsx');
     assert.equal(r.status, 202);
