@@ -438,7 +438,7 @@ static const char *method_key(enum kh_method m)
 }
 
 /* One operation of a route, for concrete entity e (and related child c). */
-static void operation(struct kh_jw *w, const struct kh_route *rt, int route, const struct kh_entity *e,
+static void operation(struct kh_jw *w, const struct kh_route *rt, const struct kh_entity *e,
 		      const struct kh_entity *c)
 {
 	char opid[160], schema[96];
@@ -498,9 +498,15 @@ static void operation(struct kh_jw *w, const struct kh_route *rt, int route, con
 			      "equals; also name[op] with op eq, ne, lt, lte, gt, gte, in, like, null");
 		}
 	}
-	if (route >= 0 && !strcmp(rt->pattern, "/api/v1/search")) {
-		param(w, "q", "query", "string", 1, "text to find; CJK substrings of any length");
-		param(w, "limit", "query", "integer", 0, "1 to 100 (default 20)");
+	/* The parameters the route declares (kh_route.args; "q! limit": q required). */
+	for (const char *p = rt->args ? rt->args : ""; *p;) {
+		size_t len = strcspn(p, " ");
+		int required = len && p[len - 1] == '!';
+		char name[64];
+		snprintf(name, sizeof name, "%.*s", (int)(len - (size_t)required), p);
+		param(w, name, "query", strcmp(name, "limit") ? "string" : "integer", required,
+		      "see docs/API.md for this route");
+		p += len + (p[len] == ' ');
 	}
 	if (rt->method == KH_PATCH) {
 		kh_jw_obj(w);
@@ -577,7 +583,7 @@ static void path_item(struct kh_jw *w, const char *pattern, const struct kh_enti
 	kh_jw_obj(w);
 	for (int i = 0; i < kh_nroutes; i++)
 		if (!strcmp(kh_routes[i].pattern, pattern))
-			operation(w, &kh_routes[i], i, e, c);
+			operation(w, &kh_routes[i], e, c);
 	kh_jw_obj_end(w);
 }
 

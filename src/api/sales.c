@@ -33,38 +33,6 @@ static enum kh_err int_arg(struct kh_req *r, const char *name, long lo, long hi,
 	return KH_OK;
 }
 
-struct only {
-	const char *const *names;
-	const char *bad;
-};
-
-static void only_each(void *cls, const char *key, const char *v)
-{
-	struct only *o = cls;
-	(void)v;
-	for (const char *const *n = o->names; *n; n++)
-		if (!strcmp(*n, key))
-			return;
-	if (!o->bad)
-		o->bad = key;
-}
-
-/* Query parameters a report does not take are refused (400 naming the first),
- * as the list and analytics routes refuse them: a misspelt ?grup=team would
- * otherwise answer a different report without a word. The list of names ends
- * with NULL. */
-static enum kh_err args_only(struct kh_req *r, const char *const names[])
-{
-	struct only o = {names, NULL};
-	kh_req_args(r, only_each, &o);
-	if (!o.bad)
-		return KH_OK;
-	kh_errinfo_set(&r->ei, KH_EINVAL, "a query parameter is not valid");
-	kh_errinfo_field(&r->ei, o.bad, "unknown parameter; this route takes only the ones documented");
-	return KH_EINVAL;
-}
-#define ARGS_ONLY(r, ...) args_only(r, (const char *const[]){__VA_ARGS__, NULL})
-
 static enum kh_err need(struct kh_req *r, const char *entity, enum kh_action a)
 {
 	if (kh_scope_of(&r->who, kh_entity_find(entity), a) == KH_SCOPE_NONE)
@@ -183,8 +151,6 @@ static void doc_free(void *cls)
 
 enum kh_err kh_api_quote_document(struct kh_req *r)
 {
-	if (ARGS_ONLY(r, "format", "lang"))
-		return r->ei.code;
 	const char *format = kh_req_arg(r, "format"), *lang = kh_req_arg(r, "lang");
 	if (!format)
 		format = "html";
@@ -213,8 +179,6 @@ enum kh_err kh_api_quote_document(struct kh_req *r)
 
 enum kh_err kh_api_sales_forecast(struct kh_req *r)
 {
-	if (ARGS_ONLY(r, "period", "group", "from", "to", "currency"))
-		return r->ei.code;
 	const char *period = kh_req_arg(r, "period"), *group = kh_req_arg(r, "group");
 	if (period && strcmp(period, "month") && strcmp(period, "quarter"))
 		return kh_req_fail(r, KH_EINVAL, "period must be month or quarter");
@@ -237,9 +201,7 @@ enum kh_err kh_api_sales_forecast(struct kh_req *r)
 enum kh_err kh_api_sales_funnel(struct kh_req *r)
 {
 	long pipeline;
-	enum kh_err err = ARGS_ONLY(r, "pipeline_id", "from", "to");
-	if (!err)
-		err = int_arg(r, "pipeline_id", 1, 1L << 62, 0, &pipeline);
+	enum kh_err err = int_arg(r, "pipeline_id", 1, 1L << 62, 0, &pipeline);
 	if (!err)
 		err = need(r, "opportunities", KH_ACT_READ);
 	return err ? err : kh_funnel(&r->ctx, pipeline, kh_req_arg(r, "from"), kh_req_arg(r, "to"), &r->jw);
@@ -247,9 +209,7 @@ enum kh_err kh_api_sales_funnel(struct kh_req *r)
 
 enum kh_err kh_api_sales_win_loss(struct kh_req *r)
 {
-	enum kh_err err = ARGS_ONLY(r, "by", "from", "to", "currency");
-	if (!err)
-		err = need(r, "opportunities", KH_ACT_READ);
+	enum kh_err err = need(r, "opportunities", KH_ACT_READ);
 	return err ? err
 		   : kh_win_loss(&r->ctx, kh_req_arg(r, "by"), kh_req_arg(r, "from"), kh_req_arg(r, "to"),
 				 kh_req_arg(r, "currency"), &r->jw);
@@ -258,9 +218,7 @@ enum kh_err kh_api_sales_win_loss(struct kh_req *r)
 enum kh_err kh_api_sales_stuck(struct kh_req *r)
 {
 	long idle, limit;
-	enum kh_err err = ARGS_ONLY(r, "idle_days", "limit");
-	if (!err)
-		err = int_arg(r, "idle_days", 1, 3650, 14, &idle);
+	enum kh_err err = int_arg(r, "idle_days", 1, 3650, 14, &idle);
 	if (!err)
 		err = int_arg(r, "limit", 1, 1000, 100, &limit);
 	if (!err)
@@ -270,8 +228,6 @@ enum kh_err kh_api_sales_stuck(struct kh_req *r)
 
 enum kh_err kh_api_sales_quotas_get(struct kh_req *r)
 {
-	if (ARGS_ONLY(r, "from", "to"))
-		return r->ei.code;
 	return kh_quotas_write(&r->ctx, kh_req_arg(r, "from"), kh_req_arg(r, "to"), &r->jw);
 }
 
@@ -347,9 +303,7 @@ enum kh_err kh_api_campaign_members_add(struct kh_req *r)
 enum kh_err kh_api_campaign_results(struct kh_req *r)
 {
 	long window;
-	enum kh_err err = ARGS_ONLY(r, "window");
-	if (!err)
-		err = int_arg(r, "window", 0, 3650, 90, &window);
+	enum kh_err err = int_arg(r, "window", 0, 3650, 90, &window);
 	if (!err)
 		err = need(r, "campaigns", KH_ACT_READ);
 	return err ? err : kh_campaign_results(&r->ctx, r->id, (int)window, &r->jw);
@@ -368,9 +322,7 @@ enum kh_err kh_api_campaign_send(struct kh_req *r)
 enum kh_err kh_api_campaign_call_list(struct kh_req *r)
 {
 	long limit;
-	enum kh_err err = ARGS_ONLY(r, "limit");
-	if (!err)
-		err = int_arg(r, "limit", 1, 500, 50, &limit);
+	enum kh_err err = int_arg(r, "limit", 1, 500, 50, &limit);
 	if (!err)
 		err = need(r, "campaign_members", KH_ACT_READ);
 	return err ? err : kh_campaign_call_list(&r->ctx, r->id, (int)limit, &r->jw);
@@ -393,9 +345,7 @@ enum kh_err kh_api_campaign_member_call(struct kh_req *r)
 enum kh_err kh_api_rule_runs(struct kh_req *r)
 {
 	long limit, before;
-	enum kh_err err = ARGS_ONLY(r, "limit", "before");
-	if (!err)
-		err = int_arg(r, "limit", 1, 200, 50, &limit);
+	enum kh_err err = int_arg(r, "limit", 1, 200, 50, &limit);
 	if (!err)
 		err = int_arg(r, "before", 1, 1L << 62, 0, &before);
 	if (!err)

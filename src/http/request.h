@@ -53,7 +53,13 @@ struct kh_route {
 	unsigned flags;
 	const char *summary;
 	const char *name; /* "GET /api/v1/{entity}": the metrics label */
+	/* The query parameters the route takes, separated by spaces, a ! after a
+	 * required one ("q! limit"); "" for none; KH_ARGS_OWN when the handler
+	 * checks its own (lists, whose parameters are the entity's fields). The
+	 * server refuses any other before the handler runs. */
+	const char *args;
 };
+#define KH_ARGS_OWN NULL
 
 extern const struct kh_route kh_routes[];
 extern const int kh_nroutes;

@@ -6,11 +6,14 @@
 
 #include "api/handlers.h"
 
-#define ROUTE(m, pattern, handler, flags, summary) {KH_##m, pattern, handler, flags, summary, #m " " pattern},
+#define ROUTE(m, pattern, handler, flags, summary) {KH_##m, pattern, handler, flags, summary, #m " " pattern, ""},
+#define ROUTE_Q(m, pattern, handler, flags, summary, args) \
+	{KH_##m, pattern, handler, flags, summary, #m " " pattern, args},
 const struct kh_route kh_routes[] = {
 #include "api/routes.def"
 };
 #undef ROUTE
+#undef ROUTE_Q
 const int kh_nroutes = (int)(sizeof kh_routes / sizeof kh_routes[0]);
 
 static const char *const method_names[] = {"GET", "POST", "PATCH", "DELETE", "PUT", "HEAD", "OPTIONS", "OTHER"};

@@ -161,6 +161,56 @@ void kh_req_args(struct kh_req *r, void (*fn)(void *, const char *, const char *
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, each_arg, &a);
 }
 
+/* 1 if the route's parameter list (kh_route.args: "q! limit") names key. */
+static int arg_declared(const char *list, const char *key)
+{
+	size_t n = strlen(key);
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, " ");
+		if (len - (len && p[len - 1] == '!') == n && !strncmp(p, key, n))
+			return 1;
+		p += len + (p[len] == ' ');
+	}
+	return 0;
+}
+
+struct undeclared {
+	const char *list, *bad;
+};
+
+static void find_undeclared(void *cls, const char *key, const char *value)
+{
+	struct undeclared *u = cls;
+	(void)value;
+	if (!u->bad && !arg_declared(u->list, key))
+		u->bad = key;
+}
+
+/* Refuses a query parameter the route does not take, so that a misspelt
+ * ?thresold=0.5 is an error and not a silent default. Routes whose handler
+ * checks its own parameters (lists: any field of the entity) declare none. */
+static enum kh_err check_args(struct kh_req *r, const struct kh_route *rt)
+{
+	if (rt->args == KH_ARGS_OWN)
+		return KH_OK;
+	struct undeclared u = {rt->args, NULL};
+	kh_req_args(r, find_undeclared, &u);
+	if (!u.bad)
+		return KH_OK;
+	kh_errinfo_set(&r->ei, KH_EINVAL, "unknown query parameter %s", u.bad);
+	char *names = *rt->args ? kh_arena_strdup(&r->arena, rt->args) : NULL;
+	if (names) {
+		char *to = names; /* the list without its "required" marks */
+		for (const char *from = names; *from; from++)
+			if (*from != '!')
+				*to++ = *from;
+		*to = '\0';
+		kh_errinfo_field(&r->ei, u.bad, "unknown parameter; this route takes %s", names);
+	} else
+		kh_errinfo_field(&r->ei, u.bad, "unknown parameter; this route takes none");
+	return KH_EINVAL;
+}
+
 enum kh_err kh_req_link_key(struct kh_req *r)
 {
 	size_t n = r->key ? strlen(r->key) : 0;
@@ -335,6 +385,8 @@ static enum kh_err run(struct kh_server *s, struct kh_req *r)
 		return KH_EBUSY;
 	enum kh_err err;
 	if (!(rt->flags & KH_R_PUBLIC) && ((err = authenticate(s, r)) || (err = authorize(r, rt))))
+		return err;
+	if ((err = check_args(r, rt)))
 		return err;
 	/* Tokens are checked on the primary (a new login may not have reached a
 	 * replica yet); then reads go to a replica unless this user has just

@@ -145,6 +145,36 @@ test('unknown filter fields and operators, bad limits and bad cursors get 400 na
   }
 });
 
+test('a query parameter a route does not take gets 400 naming it, before the route does anything', async () => {
+  const contact = (await call('POST', '/api/v1/contacts', { json: { name: '参数检查' } })).body;
+  const cases = [
+    ['GET', '/api/v1/search?q=x&limt=5', 'limt', /takes q limit$/],
+    ['GET', '/api/v1/meta?lang=zh', 'lang', /takes none/],
+    ['GET', `/api/v1/contacts/${contact.id}?fields=name`, 'fields', /takes none/],
+    ['GET', `/api/v1/contacts/${contact.id}/summary?since=2026-01-01`, 'since', /takes none/],
+    ['GET', `/api/v1/contacts/${contact.id}/history?limit=5&page=2`, 'page', /takes limit cursor$/],
+    ['POST', '/api/v1/dedupe/contacts?thresold=0.5', 'thresold', /takes threshold limit$/],
+    ['GET', '/api/v1/audit?entity=contacts&recordid=1', 'recordid', /record_id/],
+  ];
+  for (const [m, path, field, re] of cases) {
+    const r = await call(m, path);
+    assertError(r, 400, 'bad_request', field);
+    assert.match(r.body.error.fields[field], re, path);
+  }
+  // A write with one is refused before anything is written.
+  const r = await call('PATCH', `/api/v1/contacts/${contact.id}?force=1`, { json: { name: '改了' } });
+  assertError(r, 400, 'bad_request', 'force');
+  const after = (await call('GET', `/api/v1/contacts/${contact.id}`)).body;
+  assert.deepEqual([after.name, after.version], ['参数检查', 1]);
+  const n = await contactCount();
+  assertError(await call('POST', '/api/v1/contacts?dry=1', { json: { name: '不该写入' } }), 400, 'bad_request', 'dry');
+  assert.equal(await contactCount(), n);
+  // The parameters a route declares are in the OpenAPI document.
+  const doc = (await call('GET', '/api/v1/openapi.json')).body;
+  const params = doc.paths['/api/v1/search'].get.parameters.map((p) => [p.name, p.required]);
+  assert.deepEqual(params, [['q', true], ['limit', false]]);
+});
+
 test('invalid UTF-8 in a query parameter gets 400', async () => {
   const r = await call('GET', '/api/v1/contacts?name=%C3%28');
   assertError(r, 400, 'bad_request');

@@ -22,7 +22,7 @@ async function contact(owner, name = `批量${Math.random().toString(36).slice(2
   assert.equal(r.status, 201, JSON.stringify(r.body));
   return r.body;
 }
-const get = async (entity, id) => (await as(admin, 'GET', `/api/v1/${entity}/${id}?archived=include`)).body;
+const get = async (entity, id) => (await as(admin, 'GET', `/api/v1/${entity}/${id}`)).body;
 
 before(async () => {
   srv = await startServer();
