@@ -10,6 +10,7 @@
 #include "domain/dedupe.h"
 #include "domain/merge.h"
 #include "model/permission.h"
+#include "model/validate.h"
 
 enum kh_err kh_api_dedupe_scan(struct kh_req *r)
 {
@@ -43,11 +44,7 @@ enum kh_err kh_api_merge_create(struct kh_req *r)
 {
 	json_t *winner = json_object_get(r->json, "winner"), *losers = json_object_get(r->json, "losers"),
 	       *fields = json_object_get(r->json, "fields");
-	const char *key;
-	json_t *v;
-	json_object_foreach(r->json, key, v)
-		if (strcmp(key, "winner") && strcmp(key, "losers") && strcmp(key, "fields"))
-			kh_errinfo_field(&r->ei, key, "unknown field");
+	kh_json_members_only(r->json, "winner losers fields", &r->ei);
 	if (!json_is_integer(winner) || json_integer_value(winner) < 1)
 		kh_errinfo_field(&r->ei, "winner", "must be the id of the record to keep");
 	size_t n = json_array_size(losers);

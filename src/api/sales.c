@@ -18,6 +18,7 @@
 #include "domain/sales.h"
 #include "domain/sales_pipeline.h"
 #include "model/permission.h"
+#include "model/validate.h"
 
 static enum kh_err int_arg(struct kh_req *r, const char *name, long lo, long hi, long def, long *out)
 {
@@ -254,6 +255,7 @@ enum kh_err kh_api_sales_scores(struct kh_req *r)
 	const char *entity = json_string_value(json_object_get(r->json, "entity"));
 	const char *name = json_string_value(json_object_get(r->json, "name"));
 	json_t *scores = json_object_get(r->json, "scores");
+	kh_json_members_only(r->json, "entity name scores", &r->ei);
 	if (!entity || !kh_entity_find(entity))
 		kh_errinfo_field(&r->ei, "entity", "must name an entity");
 	if (!name || !*name || strlen(name) > 60)

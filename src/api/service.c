@@ -20,6 +20,7 @@
 #include "http/request.h"
 #include "model/permission.h"
 #include "util/clock.h"
+#include "model/validate.h"
 
 /* The role must grant the action on the entity at some scope; which records
  * is the use case's business, through the usual scope predicates. */
@@ -308,6 +309,8 @@ enum kh_err kh_api_mail_poll(struct kh_req *r)
 enum kh_err kh_api_care_run(struct kh_req *r)
 {
 	json_t *day = json_object_get(r->json, "day");
+	if (kh_json_members_only(r->json, "day", &r->ei))
+		return KH_EVALIDATION;
 	char today[11];
 	kh_date_format(kh_now() / 86400000000LL, today);
 	if (day && !json_is_string(day))
@@ -334,6 +337,8 @@ enum kh_err kh_api_test_clock(struct kh_req *r)
 		return kh_req_fail(r, KH_ENOTFOUND, "the test clock is off (start the server with KEHU_TEST_CLOCK=1)");
 	json_t *now = json_object_get(r->json, "now");
 	int64_t us;
+	if (kh_json_members_only(r->json, "now", &r->ei))
+		return KH_EVALIDATION;
 	if (!json_is_string(now) || kh_time_parse(json_string_value(now), json_string_length(now), &us)) {
 		kh_errinfo_field(&r->ei, "now", "must be an ISO 8601 date-time with a zone");
 		return KH_EVALIDATION;
@@ -572,6 +577,8 @@ enum kh_err kh_api_agent_me(struct kh_req *r)
 enum kh_err kh_api_agent_state(struct kh_req *r)
 {
 	json_t *state = json_object_get(r->json, "state");
+	if (kh_json_members_only(r->json, "state", &r->ei))
+		return KH_EVALIDATION;
 	enum kh_err err = kh_agent_me_state(&r->ctx, json_is_string(state) ? json_string_value(state) : NULL);
 	return err ? err : kh_agent_me(&r->ctx, &r->jw);
 }

@@ -8,6 +8,7 @@
 #include "http/server.h"
 #include "model/permission.h"
 #include "util/utf8.h"
+#include "model/validate.h"
 
 /* The login body is {"username": "...", "password": "..."} and nothing else. */
 static const char *string_member(struct kh_req *r, const char *key)
@@ -47,12 +48,7 @@ static enum kh_err own_record(struct kh_req *r, int64_t user_id, struct kh_jw *w
 
 enum kh_err kh_api_login(struct kh_req *r)
 {
-	const char *key;
-	json_t *v;
-	json_object_foreach(r->json, key, v) {
-		if (strcmp(key, "username") && strcmp(key, "password"))
-			kh_errinfo_field(&r->ei, key, "unknown field");
-	}
+	kh_json_members_only(r->json, "username password", &r->ei);
 	const char *user = string_member(r, "username"), *pw = string_member(r, "password");
 	if (r->ei.code)
 		return kh_errinfo_set(&r->ei, KH_EVALIDATION, "username and password are required");

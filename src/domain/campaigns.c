@@ -15,6 +15,7 @@
 #include "model/record_json.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "model/validate.h"
 
 static const struct kh_principal system_principal = {.user_id = 0, .username = "system", .role = "admin",
 						      .is_admin = 1};
@@ -349,13 +350,7 @@ enum kh_err kh_campaign_members_add(struct kh_ctx *ctx, int64_t campaign_id, jso
 	const char *segment = json_string_value(json_object_get(body, "segment"));
 	const char *by = json_string_value(json_object_get(body, "by"));
 	json_t *list = json_object_get(body, "ids");
-	const char *key;
-	json_t *v;
-	json_object_foreach(body, key, v) {
-		if (strcmp(key, "entity") && strcmp(key, "filter") && strcmp(key, "segment") && strcmp(key, "by") &&
-		    strcmp(key, "ids"))
-			kh_errinfo_field(ctx->ei, key, "unknown member (entity, filter, ids, segment, by)");
-	}
+	kh_json_members_only(body, "entity filter ids segment by", ctx->ei);
 	if (!!filter + !!segment + !!list != 1)
 		kh_errinfo_field(ctx->ei, "filter", "give one of filter, ids or segment");
 	if (segment) {
@@ -818,13 +813,7 @@ enum kh_err kh_campaign_member_call(struct kh_ctx *ctx, int64_t member_id, json_
 	const char *outcome = json_string_value(json_object_get(body, "outcome"));
 	const char *notes = json_string_value(json_object_get(body, "notes"));
 	json_t *dur = json_object_get(body, "duration_minutes"), *cb = json_object_get(body, "callback_at");
-	const char *key;
-	json_t *v;
-	json_object_foreach(body, key, v) {
-		if (strcmp(key, "outcome") && strcmp(key, "notes") && strcmp(key, "duration_minutes") &&
-		    strcmp(key, "callback_at"))
-			kh_errinfo_field(ctx->ei, key, "unknown member (outcome, notes, duration_minutes, callback_at)");
-	}
+	kh_json_members_only(body, "outcome notes duration_minutes callback_at", ctx->ei);
 	int ok = 0;
 	for (int i = 0; outcome && oc->enum_values[i]; i++)
 		ok |= !strcmp(oc->enum_values[i], outcome);

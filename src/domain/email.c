@@ -14,6 +14,7 @@
 #include "model/permission.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "model/validate.h"
 
 static const struct kh_principal system_principal = {.user_id = 0, .username = "system", .role = "admin",
 						      .is_admin = 1};
@@ -388,12 +389,7 @@ enum kh_err kh_campaign_send_start(struct kh_ctx *ctx, int64_t campaign_id, json
 {
 	const struct kh_entity *camps = kh_entity_find("campaigns");
 	json_t *tid = json_object_get(body, "template_id");
-	const char *key;
-	json_t *v;
-	json_object_foreach(body, key, v) {
-		if (strcmp(key, "template_id"))
-			kh_errinfo_field(ctx->ei, key, "unknown member (template_id)");
-	}
+	kh_json_members_only(body, "template_id", ctx->ei);
 	int64_t found;
 	struct kh_val t = KH_VINT(json_integer_value(tid));
 	if (!json_is_integer(tid) ||

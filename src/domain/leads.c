@@ -17,6 +17,7 @@
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/phone.h"
+#include "model/validate.h"
 
 static const struct kh_principal system_principal = {.user_id = 0, .username = "system", .role = "admin",
 						      .is_admin = 1};
@@ -662,12 +663,7 @@ static enum kh_err check_ref(struct kh_ctx *ctx, const char *entity, json_t *id,
 enum kh_err kh_lead_convert(struct kh_ctx *ctx, int64_t lead_id, json_t *body, struct kh_jw *w)
 {
 	const struct kh_entity *leads = kh_entity_find("leads");
-	const char *key;
-	json_t *v;
-	json_object_foreach(body, key, v) {
-		if (strcmp(key, "account_id") && strcmp(key, "contact_id") && strcmp(key, "opportunity"))
-			kh_errinfo_field(ctx->ei, key, "unknown member (account_id, contact_id, opportunity)");
-	}
+	kh_json_members_only(body, "account_id contact_id opportunity", ctx->ei);
 	json_t *opp = json_object_get(body, "opportunity");
 	if (opp && !json_is_object(opp) && !json_is_false(opp))
 		kh_errinfo_field(ctx->ei, "opportunity", "must be an object of fields, or false for none");

@@ -465,10 +465,7 @@ enum kh_err kh_csat_get(struct kh_ctx *ctx, const char *token, struct kh_jw *w)
 enum kh_err kh_csat_answer(struct kh_ctx *ctx, const char *token, json_t *body)
 {
 	json_t *score = json_object_get(body, "score"), *comment = json_object_get(body, "comment");
-	const char *key;
-	json_t *v;
-	json_object_foreach(body, key, v) if (strcmp(key, "score") && strcmp(key, "comment"))
-		kh_errinfo_field(ctx->ei, key, "unknown field");
+	kh_json_members_only(body, "score comment", ctx->ei);
 	if (!json_is_integer(score) || json_integer_value(score) < 1 || json_integer_value(score) > 5)
 		kh_errinfo_field(ctx->ei, "score", "must be a whole number from 1 to 5");
 	if (comment && !json_is_null(comment) && (!json_is_string(comment) || json_string_length(comment) > 2000))

@@ -498,3 +498,32 @@ enum kh_err kh_json_parse_object(const char *body, size_t len, json_t **out, str
 	*out = j;
 	return KH_OK;
 }
+
+int kh_json_members_only(json_t *obj, const char *names, struct kh_errinfo *ei)
+{
+	char list[256];
+	size_t n = 0;
+	for (const char *p = names; *p && n + 3 < sizeof list; p++) { /* "a b" -> "a, b" */
+		if (*p == ' ')
+			list[n++] = ',';
+		list[n++] = *p;
+	}
+	list[n] = '\0';
+	int unknown = 0;
+	const char *key;
+	json_t *v;
+	json_object_foreach(obj, key, v) {
+		size_t klen = strlen(key);
+		int found = 0;
+		for (const char *p = names; *p && !found;) {
+			size_t len = strcspn(p, " ");
+			found = len == klen && !strncmp(p, key, len);
+			p += len + (p[len] == ' ');
+		}
+		if (!found) {
+			kh_errinfo_field(ei, key, "unknown member (%s)", list);
+			unknown++;
+		}
+	}
+	return unknown;
+}

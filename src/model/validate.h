@@ -46,6 +46,11 @@ int kh_url_valid(const char *s, size_t n);
  * not JSON, not an object, too deep, invalid UTF-8. */
 enum kh_err kh_json_parse_object(const char *body, size_t len, json_t **out, struct kh_errinfo *ei);
 
+/* For bodies that are not a record (a record's members are its entity's
+ * fields): records "unknown member (a, b)" in ei for each member of obj that
+ * names ("a b") does not list, and returns how many there were. */
+int kh_json_members_only(json_t *obj, const char *names, struct kh_errinfo *ei);
+
 #define KH_JSON_MAX_DEPTH 16
 
 #endif

@@ -175,6 +175,27 @@ test('a query parameter a route does not take gets 400 naming it, before the rou
   assert.deepEqual(params, [['q', true], ['limit', false]]);
 });
 
+test('a body that is not a record refuses members it does not take, naming them, and writes nothing', async () => {
+  const a = (await call('POST', '/api/v1/accounts', { json: { name: '成员检查' } })).body;
+  const lead = (await call('POST', '/api/v1/leads', { json: { name: '线索', company: '公司' } })).body;
+  const camp = (await call('POST', '/api/v1/campaigns', { json: { name: '活动' } })).body;
+  const cases = [
+    ['/api/v1/sales/scores', { entity: 'accounts', name: 'churn_risk', scores: [{ id: a.id, value: 0.9 }], weight: 2 }, 'weight', 'entity, name, scores'],
+    ['/api/v1/service/care/run', { day: '2026-01-01', dry: true }, 'dry', 'day'],
+    [`/api/v1/leads/${lead.id}/convert`, { account_id: a.id, keep_lead: true }, 'keep_lead', 'account_id, contact_id, opportunity'],
+    [`/api/v1/campaigns/${camp.id}/members`, { entity: 'accounts', ids: [a.id], note: 'x' }, 'note', 'entity, filter, ids, segment, by'],
+    ['/api/v1/dedupe/accounts/merge', { winner: a.id, losers: [a.id], why: 'x' }, 'why', 'winner, losers, fields'],
+    ['/api/v1/auth/login', { username: 'admin', password: 'x', remember: true }, 'remember', 'username, password'],
+  ];
+  for (const [path, json, member, names] of cases) {
+    const r = await call('POST', path, { json });
+    assertError(r, 422, 'validation_failed', member);
+    assert.equal(r.body.error.fields[member], `unknown member (${names})`, path);
+  }
+  assert.equal((await call('GET', `/api/v1/leads/${lead.id}`)).body.status, lead.status, 'the lead was not converted');
+  assert.equal((await call('GET', `/api/v1/campaigns/${camp.id}/campaign_members`)).body.data.length, 0);
+});
+
 test('invalid UTF-8 in a query parameter gets 400', async () => {
   const r = await call('GET', '/api/v1/contacts?name=%C3%28');
   assertError(r, 400, 'bad_request');

@@ -130,6 +130,18 @@ test('upserts by each key; duplicates inside the file; --on-duplicate error; --d
     assert.equal(r.code, 1);
     assert.match(r.stderr, /no column of the file matches a field of contacts/);
     assert.equal((await srv.call('GET', '/api/v1/contacts?count=1&limit=1', { token })).body.total, Number(before));
+    // --run-rules: each new record's creation goes to the audit log and the outbox, as by hand.
+    const events = () => sql(db, "SELECT (SELECT count(*) FROM kh_audit WHERE entity = 'contacts' AND action = 'create') || ' ' || (SELECT count(*) FROM kh_outbox WHERE entity = 'contacts' AND action = 'create')");
+    const quiet = events();
+    await writeFile(file, 'name,email\n规则甲,rule1@x.cn\n规则乙,rule2@x.cn\n');
+    r = await kehu(['import', 'contacts', file, '--db', db, '--key', 'email']);
+    assert.match(r.stdout, /2 created/);
+    assert.equal(events(), quiet, 'a bulk load records no per-record creation');
+    await writeFile(file, 'name,email\n规则丙,rule3@x.cn\n规则丁,rule4@x.cn\n');
+    r = await kehu(['import', 'contacts', file, '--db', db, '--key', 'email', '--run-rules']);
+    assert.match(r.stdout, /2 created/);
+    const [audit, outbox] = quiet.split(' ').map(Number);
+    assert.equal(events(), `${audit + 2} ${outbox + 2}`);
   } finally {
     await srv.stop();
     await rm(dir, { recursive: true, force: true });
