@@ -223,3 +223,23 @@ test('an account lists its contacts; a contact added from there belongs to it; a
   await page.locator('h1 .badge').waitFor({ state: 'detached' });
   assert.equal((await api('GET', `/accounts/${acc.id}`)).body.archived_at, null);
 });
+
+test('a shipped order shows its lines as locked and offers no new line until it is unlocked', async () => {
+  const product = (await api('POST', '/products', { name: '锁定测试产品', sku: 'LOCK-1', unit_price: 9900 })).body;
+  const order = (await api('POST', '/orders', { order_date: '2026-03-01' })).body;
+  assert.equal((await api('POST', '/order_lines', { order_id: order.id, product_id: product.id, quantity: 2 })).status, 201);
+  assert.equal((await api('PATCH', `/orders/${order.id}`, { status: 'shipped' })).body.locked, true);
+  await page.goto(s.url(`/orders/${order.id}`));
+  await page.getByRole('heading', { level: 1, name: order.order_number }).waitFor();
+  await page.getByRole('tab', { name: '订单明细' }).click();
+  const panel = page.getByRole('tabpanel');
+  await panel.locator('.related-locked', { hasText: '已锁定' }).waitFor();
+  assert.equal(await panel.getByRole('link', { name: /新建/ }).count(), 0, 'no link to add a line');
+  assert.equal(await panel.locator('tbody tr').count(), 1, 'the line is still listed');
+  await shot(page, 'order-locked');
+  assert.equal((await api('PATCH', `/orders/${order.id}`, { locked: false })).body.locked, false);
+  await page.reload();
+  await page.getByRole('tab', { name: '订单明细' }).click();
+  await page.getByRole('tabpanel').getByRole('link', { name: /新建/ }).waitFor();
+  assert.equal(await page.getByRole('tabpanel').locator('.related-locked').count(), 0);
+});

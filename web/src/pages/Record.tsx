@@ -126,7 +126,7 @@ export function RecordPage({ entity: e, id }: { entity: Entity; id: number }) {
         </div>
       </div>
 
-      <RelatedTabs e={e} id={id} />
+      <RelatedTabs e={e} id={id} rec={rec} />
     </article>
   );
 }
@@ -474,7 +474,10 @@ function QuickLog({ e, rec, onLogged }: { e: Entity; rec: Rec; onLogged: () => v
   );
 }
 
-function RelatedTabs({ e, id }: { e: Entity; id: number }) {
+/** Child records a locked parent keeps as they are (the server refuses changes: domain/orders.c). */
+const LOCKED_CHILDREN: Record<string, string> = { orders: 'order_lines' };
+
+function RelatedTabs({ e, id, rec }: { e: Entity; id: number; rec: Rec }) {
   // Activities have the timeline; records owned by a user are many and belong to their own lists.
   const rel = e.related.filter((r) => r.entity !== 'activities' && r.field !== 'owner_id' && entities.value.has(r.entity));
   const [tab, setTab] = useState(0);
@@ -501,13 +504,14 @@ function RelatedTabs({ e, id }: { e: Entity; id: number }) {
         ))}
       </div>
       <div role="tabpanel" id="related-panel" aria-labelledby={`tab-${rel.indexOf(cur)}`}>
-        <RelatedList key={`${cur.entity}.${cur.field}`} parent={e} id={id} entity={entities.value.get(cur.entity)!} via={cur.field} />
+        <RelatedList key={`${cur.entity}.${cur.field}`} parent={e} id={id} entity={entities.value.get(cur.entity)!} via={cur.field}
+          locked={rec.locked === true && LOCKED_CHILDREN[e.name] === cur.entity} />
       </div>
     </section>
   );
 }
 
-function RelatedList({ parent, id, entity, via }: { parent: Entity; id: number; entity: Entity; via: string }) {
+function RelatedList({ parent, id, entity, via, locked }: { parent: Entity; id: number; entity: Entity; via: string; locked: boolean }) {
   const [rows, setRows] = useState<Rec[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [total, setTotal] = useState<number | undefined>();
@@ -538,7 +542,11 @@ function RelatedList({ parent, id, entity, via }: { parent: Entity; id: number; 
     <>
       <div class="related-head">
         <span class="muted">{total !== undefined ? formatNumber(total, locale.value) : ''}</span>
-        {may(entity, 'create') && <Link class="btn btn-sm" href={`/${entity.name}/new?${via}=${id}`}>+ {t('new_record', { entity: singularLabel(entity) })}</Link>}
+        {locked ? (
+          <span class="muted related-locked">{t('lines_locked')}</span>
+        ) : (
+          may(entity, 'create') && <Link class="btn btn-sm" href={`/${entity.name}/new?${via}=${id}`}>+ {t('new_record', { entity: singularLabel(entity) })}</Link>
+        )}
       </div>
       {error ? <ErrorBox error={error} /> : null}
       {rows.length === 0 ? (
