@@ -8,6 +8,7 @@
 #include "model/enum_labels.h"
 #include "model/query.h"
 #include "version.h"
+#include "util/words.h"
 
 static void labels(struct kh_jw *w, const char *en, const char *zh)
 {
@@ -499,14 +500,13 @@ static void operation(struct kh_jw *w, const struct kh_route *rt, const struct k
 		}
 	}
 	/* The parameters the route declares (kh_route.args; "q! limit": q required). */
-	for (const char *p = rt->args ? rt->args : ""; *p;) {
-		size_t len = strcspn(p, " ");
-		int required = len && p[len - 1] == '!';
+	const char *p = rt->args ? rt->args : "", *word;
+	int required;
+	for (size_t len; (len = kh_word_next(&p, &word, &required)) || *p;) {
 		char name[64];
-		snprintf(name, sizeof name, "%.*s", (int)(len - (size_t)required), p);
+		snprintf(name, sizeof name, "%.*s", (int)len, word);
 		param(w, name, "query", strcmp(name, "limit") ? "string" : "integer", required,
 		      "see docs/API.md for this route");
-		p += len + (p[len] == ' ');
 	}
 	if (rt->method == KH_PATCH) {
 		kh_jw_obj(w);

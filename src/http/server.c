@@ -25,6 +25,7 @@
 #include "domain/scheduler.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/words.h"
 
 struct kh_server {
 	const struct kh_config *cfg;
@@ -161,19 +162,6 @@ void kh_req_args(struct kh_req *r, void (*fn)(void *, const char *, const char *
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, each_arg, &a);
 }
 
-/* 1 if the route's parameter list (kh_route.args: "q! limit") names key. */
-static int arg_declared(const char *list, const char *key)
-{
-	size_t n = strlen(key);
-	for (const char *p = list; *p;) {
-		size_t len = strcspn(p, " ");
-		if (len - (len && p[len - 1] == '!') == n && !strncmp(p, key, n))
-			return 1;
-		p += len + (p[len] == ' ');
-	}
-	return 0;
-}
-
 struct undeclared {
 	const char *list, *bad;
 };
@@ -182,7 +170,7 @@ static void find_undeclared(void *cls, const char *key, const char *value)
 {
 	struct undeclared *u = cls;
 	(void)value;
-	if (!u->bad && !arg_declared(u->list, key))
+	if (!u->bad && !kh_words_has(u->list, key))
 		u->bad = key;
 }
 
@@ -198,14 +186,13 @@ static enum kh_err check_args(struct kh_req *r, const struct kh_route *rt)
 	if (!u.bad)
 		return KH_OK;
 	kh_errinfo_set(&r->ei, KH_EINVAL, "unknown query parameter %s", u.bad);
-	char *names = *rt->args ? kh_arena_strdup(&r->arena, rt->args) : NULL;
-	if (names) {
-		char *to = names; /* the list without its "required" marks */
-		for (const char *from = names; *from; from++)
-			if (*from != '!')
-				*to++ = *from;
-		*to = '\0';
-		kh_errinfo_field(&r->ei, u.bad, "unknown parameter; this route takes %s", names);
+	if (*rt->args) {
+		struct kh_buf names = KH_BUF_INIT; /* the list without its "required" marks */
+		const char *p = rt->args, *word;
+		for (size_t len; (len = kh_word_next(&p, &word, NULL)) || *p;)
+			kh_buf_addf(&names, "%s%.*s", names.len ? " " : "", (int)len, word);
+		kh_errinfo_field(&r->ei, u.bad, "unknown parameter; this route takes %s", names.data ? names.data : "");
+		kh_buf_release(&names);
 	} else
 		kh_errinfo_field(&r->ei, u.bad, "unknown parameter; this route takes none");
 	return KH_EINVAL;

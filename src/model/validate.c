@@ -7,6 +7,7 @@
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/utf8.h"
+#include "util/words.h"
 
 int kh_values_init(struct kh_values *vals, const struct kh_entity *e, struct kh_arena *a)
 {
@@ -501,29 +502,19 @@ enum kh_err kh_json_parse_object(const char *body, size_t len, json_t **out, str
 
 int kh_json_members_only(json_t *obj, const char *names, struct kh_errinfo *ei)
 {
-	char list[256];
-	size_t n = 0;
-	for (const char *p = names; *p && n + 3 < sizeof list; p++) { /* "a b" -> "a, b" */
-		if (*p == ' ')
-			list[n++] = ',';
-		list[n++] = *p;
-	}
-	list[n] = '\0';
 	int unknown = 0;
 	const char *key;
 	json_t *v;
 	json_object_foreach(obj, key, v) {
-		size_t klen = strlen(key);
-		int found = 0;
-		for (const char *p = names; *p && !found;) {
-			size_t len = strcspn(p, " ");
-			found = len == klen && !strncmp(p, key, len);
-			p += len + (p[len] == ' ');
-		}
-		if (!found) {
-			kh_errinfo_field(ei, key, "unknown member (%s)", list);
-			unknown++;
-		}
+		if (kh_words_has(names, key))
+			continue;
+		struct kh_buf list = KH_BUF_INIT; /* "a b" -> "a, b" */
+		const char *p = names, *word;
+		for (size_t len; (len = kh_word_next(&p, &word, NULL)) || *p;)
+			kh_buf_addf(&list, "%s%.*s", list.len ? ", " : "", (int)len, word);
+		kh_errinfo_field(ei, key, "unknown member (%s)", list.data ? list.data : "");
+		kh_buf_release(&list);
+		unknown++;
 	}
 	return unknown;
 }

@@ -1,4 +1,4 @@
-/* Unit tests of src/util: buffers, arenas, the JSON writer, UTF-8, the clock. */
+/* Unit tests of src/util: buffers, arenas, the JSON writer, UTF-8, the clock, word lists. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +11,7 @@
 #include "util/clock.h"
 #include "util/json_out.h"
 #include "util/utf8.h"
+#include "util/words.h"
 
 static void buf_grows_and_stays_terminated(void **state)
 {
@@ -167,6 +168,30 @@ static void clock_can_be_frozen(void **state)
 	assert_true(kh_now() > 1700000000LL * 1000000);
 }
 
+static void word_lists(void **state)
+{
+	(void)state;
+	assert_true(kh_words_has("q! limit", "q"));
+	assert_true(kh_words_has("q! limit", "limit"));
+	assert_false(kh_words_has("q! limit", "q!"));
+	assert_false(kh_words_has("q! limit", "lim"));
+	assert_false(kh_words_has("q! limit", "limits"));
+	assert_false(kh_words_has("", "q"));
+	assert_false(kh_words_has("winner losers", ""));
+	const char *p = "q! limit", *word;
+	int marked;
+	size_t len = kh_word_next(&p, &word, &marked);
+	assert_int_equal(len, 1);
+	assert_memory_equal(word, "q", 1);
+	assert_true(marked);
+	len = kh_word_next(&p, &word, &marked);
+	assert_int_equal(len, 5);
+	assert_memory_equal(word, "limit", 5);
+	assert_false(marked);
+	assert_int_equal(kh_word_next(&p, &word, &marked), 0);
+	assert_int_equal(*p, '\0');
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,6 +203,7 @@ int main(void)
 		cmocka_unit_test(utf8_validation),
 		cmocka_unit_test(clock_parse_and_format),
 		cmocka_unit_test(clock_can_be_frozen),
+		cmocka_unit_test(word_lists),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
