@@ -133,6 +133,10 @@ test('demo data is realistic and the same seed gives the same data', async () =>
     assert.ok(Number(q(a, 'SELECT julianday(max(order_date)) - julianday(min(order_date)) FROM orders')) > 700);
     assert.equal(q(a, 'SELECT count(*) FROM orders o WHERE total_amount <> (SELECT COALESCE(SUM(amount),0) FROM order_lines WHERE order_id = o.id)'), '0');
     assert.equal(q(a, "SELECT count(*) FROM opportunities WHERE (stage = 'closed_won') <> (status = 'won')"), '0');
+    // Orders past shipping, or cancelled, have their lines locked, as their moves there would have done.
+    const late = "status IN ('shipped', 'delivered', 'completed', 'cancelled')";
+    assert.ok(Number(q(a, `SELECT count(*) FROM orders WHERE ${late}`)) > 100);
+    assert.equal(q(a, `SELECT count(*) FROM orders WHERE (locked = 1) <> (${late})`), '0');
     assert.ok(Number(q(a, "SELECT count(DISTINCT stage) FROM opportunities")) >= 6);
     assert.ok(Number(q(a, "SELECT count(*) FROM cases WHERE type = 'complaint'")) > 0);
     assert.ok(Number(q(a, 'SELECT count(*) FROM activities')) >= 150);
