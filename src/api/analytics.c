@@ -20,7 +20,6 @@
 #include "model/permission.h"
 #include "util/buf.h"
 #include "util/clock.h"
-#include "util/utf8.h"
 
 enum kh_err kh_api_analytics_allowed(struct kh_req *r)
 {
@@ -31,40 +30,6 @@ enum kh_err kh_api_analytics_allowed(struct kh_req *r)
 
 /* ---- parameters ---- */
 
-struct known {
-	struct kh_req *r;
-	const char *const *names;
-};
-
-/* A parameter whose name or value is not UTF-8 is refused before anything
- * reads it; its name is never echoed into the (UTF-8) error body. */
-static int arg_utf8(struct kh_req *r, const char *key, const char *v)
-{
-	if (kh_utf8_valid_str(key) && (!v || kh_utf8_valid_str(v)))
-		return 1;
-	kh_errinfo_set(&r->ei, KH_EINVAL, "a query parameter is not valid");
-	kh_errinfo_field(&r->ei, kh_utf8_valid_str(key) ? key : "query", "is not valid UTF-8");
-	return 0;
-}
-
-static void check_known(void *cls, const char *key, const char *v)
-{
-	struct known *k = cls;
-	if (!arg_utf8(k->r, key, v))
-		return;
-	for (int i = 0; k->names[i]; i++)
-		if (!strcmp(k->names[i], key))
-			return;
-	kh_errinfo_set(&k->r->ei, KH_EINVAL, "a query parameter is not valid");
-	kh_errinfo_field(&k->r->ei, key, "unknown parameter");
-}
-
-enum kh_err kh_api_analytics_args(struct kh_req *r, const char *const *names)
-{
-	struct known k = {r, names};
-	kh_req_args(r, check_known, &k);
-	return r->ei.code;
-}
 
 struct params {
 	struct kh_req *r;
@@ -129,8 +94,6 @@ static void take(void *cls, const char *key, const char *v)
 	struct params *p = cls;
 	struct kh_an_opts *o = &p->o;
 	double x;
-	if (!arg_utf8(p->r, key, v))
-		return;
 	if (!v)
 		v = "";
 	if (!takes(p->analysis, key)) {
@@ -304,10 +267,7 @@ enum kh_err kh_api_scores(struct kh_req *r)
 /* GET /api/v1/analytics/status */
 enum kh_err kh_api_analytics_status(struct kh_req *r)
 {
-	static const char *const none[] = {NULL};
 	enum kh_err err = kh_api_analytics_allowed(r);
-	if (!err)
-		err = kh_api_analytics_args(r, none);
 	if (err)
 		return err;
 	kh_jw_obj(&r->jw);
@@ -353,8 +313,6 @@ static void cube_take(void *cls, const char *key, const char *v)
 	struct cube_params *p = cls;
 	struct kh_cube_req *q = &p->q;
 	struct kh_errinfo *ei = &p->r->ei;
-	if (!arg_utf8(p->r, key, v))
-		return;
 	if (!v)
 		v = "";
 	kh_buf_addf(&p->key, "&%s=%s", key, v);
@@ -454,9 +412,6 @@ enum kh_err kh_api_ahp(struct kh_req *r)
 /* GET /api/v1/analytics/capability[?assessment=ID] */
 enum kh_err kh_api_capability(struct kh_req *r)
 {
-	static const char *const names[] = {"assessment", NULL};
-	if (kh_api_analytics_args(r, names))
-		return r->ei.code;
 	const char *a = kh_req_arg(r, "assessment");
 	int64_t id = 0;
 	if (a) {
@@ -477,9 +432,6 @@ enum kh_err kh_api_scorecard(struct kh_req *r)
 	enum kh_err err = kh_api_analytics_allowed(r);
 	if (err)
 		return err;
-	static const char *const names[] = {"months", NULL};
-	if (kh_api_analytics_args(r, names))
-		return r->ei.code;
 	const char *m = kh_req_arg(r, "months");
 	long months = 12;
 	if (m) {
@@ -504,9 +456,6 @@ enum kh_err kh_api_scorecard_targets(struct kh_req *r)
 /* GET /api/v1/analytics/report */
 enum kh_err kh_api_report(struct kh_req *r)
 {
-	static const char *const none[] = {NULL};
 	enum kh_err err = kh_api_analytics_allowed(r);
-	if (!err)
-		err = kh_api_analytics_args(r, none);
 	return err ? err : kh_an_report_7p(&r->ctx, &r->jw);
 }

@@ -9,12 +9,6 @@
 /* 403 unless the principal may read orders (every analysis reads them). */
 enum kh_err kh_api_analytics_allowed(struct kh_req *r);
 
-/* Checks a route's query parameters: each must be one of `names` (NULL-
- * terminated) and valid UTF-8; otherwise the request fails with 400 naming
- * the parameter ("query" when its name is not UTF-8, so that the error body
- * never carries bytes that are not). Returns r->ei.code. */
-enum kh_err kh_api_analytics_args(struct kh_req *r, const char *const *names);
-
 enum kh_err kh_api_analytics_run(struct kh_req *r);
 enum kh_err kh_api_analytics_status(struct kh_req *r);
 enum kh_err kh_api_analytics_refresh(struct kh_req *r);

@@ -15,6 +15,8 @@
 #include "domain/jobs.h"
 #include "http/multipart.h"
 #include "model/permission.h"
+#include "util/utf8.h"
+#include "util/words.h"
 
 static const struct kh_part *field(const struct kh_part *parts, int n, const char *name)
 {
@@ -35,32 +37,23 @@ static const char *text(struct kh_req *r, const struct kh_part *parts, int n, co
  * no, anything but the words below is an error. */
 static int flag(struct kh_req *r, const struct kh_part *parts, int n, const char *name)
 {
-	static const char *const yes[] = {"1", "true", "yes", "on", NULL}, *const no[] = {"0", "false", "no", "off", "", NULL};
 	const char *s = text(r, parts, n, name);
-	for (int i = 0; s && yes[i]; i++)
-		if (!strcmp(s, yes[i]))
-			return 1;
-	for (int i = 0; s && no[i]; i++)
-		if (!strcmp(s, no[i]))
-			return 0;
-	if (s)
-		kh_errinfo_field(&r->ei, name, "must be true or false");
+	if (!s || !*s || kh_words_has("0 false no off", s))
+		return 0;
+	if (kh_words_has("1 true yes on", s))
+		return 1;
+	kh_errinfo_field(&r->ei, name, "must be true or false");
 	return 0;
 }
 
-/* The form's fields: any other is refused, as an unknown field of a JSON body is. */
-static const char *const form_fields[] = {"file", "entity", "map", "key", "on_duplicate", "dry_run", "create_refs",
-					  "run_rules", "format", "encoding", "delimiter", NULL};
-
+/* The form's fields: any other is refused, as an unknown member of a JSON body is. */
 static void unknown_fields(struct kh_req *r, const struct kh_part *parts, int n)
 {
-	for (int i = 0; i < n; i++) {
-		int known = 0;
-		for (int k = 0; form_fields[k] && !known; k++)
-			known = !strcmp(parts[i].name, form_fields[k]);
-		if (!known)
-			kh_errinfo_field(&r->ei, parts[i].name, "is not a field of the import form");
-	}
+	for (int i = 0; i < n; i++)
+		if (!kh_words_has("file entity map key on_duplicate dry_run create_refs run_rules format encoding delimiter",
+				  parts[i].name))
+			kh_errinfo_field(&r->ei, kh_utf8_valid_str(parts[i].name) ? parts[i].name : "form",
+					 "is not a field of the import form");
 }
 
 enum kh_err kh_api_import_create(struct kh_req *r)

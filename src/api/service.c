@@ -19,8 +19,8 @@
 #include "domain/telephony.h"
 #include "http/request.h"
 #include "model/permission.h"
-#include "util/clock.h"
 #include "model/validate.h"
+#include "util/clock.h"
 
 /* The role must grant the action on the entity at some scope; which records
  * is the use case's business, through the usual scope predicates. */

@@ -7,8 +7,8 @@
 #include "domain/read.h"
 #include "http/server.h"
 #include "model/permission.h"
-#include "util/utf8.h"
 #include "model/validate.h"
+#include "util/utf8.h"
 
 /* The login body is {"username": "...", "password": "..."} and nothing else. */
 static const char *string_member(struct kh_req *r, const char *key)

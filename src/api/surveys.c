@@ -76,9 +76,6 @@ static int64_t id_arg(struct kh_req *r, const char *name, int *bad)
 /* GET /api/v1/analytics/satisfaction?survey=ID[&scheme=path|centroid|factorial][&bootstrap=N] */
 enum kh_err kh_api_satisfaction(struct kh_req *r)
 {
-	static const char *const names[] = {"survey", "scheme", "bootstrap", NULL};
-	if (kh_api_analytics_args(r, names))
-		return r->ei.code;
 	int bad;
 	int64_t survey = id_arg(r, "survey", &bad);
 	if (bad || !survey) {
@@ -112,9 +109,6 @@ enum kh_err kh_api_loyalty(struct kh_req *r)
 	enum kh_err err = kh_api_analytics_allowed(r);
 	if (err)
 		return err;
-	static const char *const names[] = {"survey", "attitude", NULL};
-	if (kh_api_analytics_args(r, names))
-		return r->ei.code;
 	int bad;
 	int64_t survey = id_arg(r, "survey", &bad);
 	if (bad) {

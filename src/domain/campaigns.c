@@ -13,9 +13,9 @@
 #include "model/permission.h"
 #include "model/query.h"
 #include "model/record_json.h"
+#include "model/validate.h"
 #include "util/clock.h"
 #include "util/log.h"
-#include "model/validate.h"
 
 static const struct kh_principal system_principal = {.user_id = 0, .username = "system", .role = "admin",
 						      .is_admin = 1};

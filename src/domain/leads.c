@@ -14,10 +14,10 @@
 #include "domain/sales.h"
 #include "model/permission.h"
 #include "model/record_json.h"
+#include "model/validate.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/phone.h"
-#include "model/validate.h"
 
 static const struct kh_principal system_principal = {.user_id = 0, .username = "system", .role = "admin",
 						      .is_admin = 1};

@@ -74,6 +74,8 @@ static enum kh_err status_move(struct kh_write *w)
 		}
 		if (from == 100) /* reopened: it is cancelled no more */
 			kh_write_set(w, "cancelled_at", KH_VNULL);
+		/* Shipped and later, or cancelled (to >= 2), lock; a reopened draft
+		 * (from cancelled, to 0) unlocks; a client's own locked wins. */
 		if (!kh_write_changes(w, "locked") && (to >= 2 || from == 100))
 			kh_write_set(w, "locked", KH_VINT(to != 0));
 	}

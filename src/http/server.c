@@ -25,6 +25,7 @@
 #include "domain/scheduler.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/utf8.h"
 #include "util/words.h"
 
 struct kh_server {
@@ -162,39 +163,44 @@ void kh_req_args(struct kh_req *r, void (*fn)(void *, const char *, const char *
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, each_arg, &a);
 }
 
-struct undeclared {
-	const char *list, *bad;
+struct arg_check {
+	const char *list; /* the route's parameters, or KH_ARGS_OWN */
+	const char *not_utf8, *undeclared;
 };
 
-static void find_undeclared(void *cls, const char *key, const char *value)
+static void check_arg(void *cls, const char *key, const char *value)
 {
-	struct undeclared *u = cls;
-	(void)value;
-	if (!u->bad && !kh_words_has(u->list, key))
-		u->bad = key;
+	struct arg_check *c = cls;
+	if (!kh_utf8_valid_str(key) || (value && !kh_utf8_valid_str(value))) {
+		if (!c->not_utf8) /* its name is echoed only if it is UTF-8 itself */
+			c->not_utf8 = kh_utf8_valid_str(key) ? key : "query";
+	} else if (!c->undeclared && c->list != KH_ARGS_OWN && !kh_words_has(c->list, key)) {
+		c->undeclared = key;
+	}
 }
 
-/* Refuses a query parameter the route does not take, so that a misspelt
- * ?thresold=0.5 is an error and not a silent default. Routes whose handler
- * checks its own parameters (lists: any field of the entity) declare none. */
+/* Every route's query parameters must be UTF-8 (the error body never carries
+ * bytes that are not); and a route that declares its parameters refuses any
+ * other, so that a misspelt ?thresold=0.5 is an error and not a silent
+ * default. Routes whose handler checks its own (lists: any field of the
+ * entity) declare KH_ARGS_OWN. */
 static enum kh_err check_args(struct kh_req *r, const struct kh_route *rt)
 {
-	if (rt->args == KH_ARGS_OWN)
+	struct arg_check c = {rt->args, NULL, NULL};
+	kh_req_args(r, check_arg, &c);
+	if (c.not_utf8) {
+		kh_errinfo_set(&r->ei, KH_EINVAL, "a query parameter is not valid");
+		kh_errinfo_field(&r->ei, c.not_utf8, "is not valid UTF-8");
+		return KH_EINVAL;
+	}
+	if (!c.undeclared)
 		return KH_OK;
-	struct undeclared u = {rt->args, NULL};
-	kh_req_args(r, find_undeclared, &u);
-	if (!u.bad)
-		return KH_OK;
-	kh_errinfo_set(&r->ei, KH_EINVAL, "unknown query parameter %s", u.bad);
-	if (*rt->args) {
-		struct kh_buf names = KH_BUF_INIT; /* the list without its "required" marks */
-		const char *p = rt->args, *word;
-		for (size_t len; (len = kh_word_next(&p, &word, NULL)) || *p;)
-			kh_buf_addf(&names, "%s%.*s", names.len ? " " : "", (int)len, word);
-		kh_errinfo_field(&r->ei, u.bad, "unknown parameter; this route takes %s", names.data ? names.data : "");
-		kh_buf_release(&names);
-	} else
-		kh_errinfo_field(&r->ei, u.bad, "unknown parameter; this route takes none");
+	kh_errinfo_set(&r->ei, KH_EINVAL, "unknown query parameter %s", c.undeclared);
+	struct kh_buf names = KH_BUF_INIT;
+	kh_words_join(rt->args, " ", &names);
+	kh_errinfo_field(&r->ei, c.undeclared, "unknown parameter; this route takes %s",
+			 names.len ? names.data : "none");
+	kh_buf_release(&names);
 	return KH_EINVAL;
 }
 

@@ -508,10 +508,8 @@ int kh_json_members_only(json_t *obj, const char *names, struct kh_errinfo *ei)
 	json_object_foreach(obj, key, v) {
 		if (kh_words_has(names, key))
 			continue;
-		struct kh_buf list = KH_BUF_INIT; /* "a b" -> "a, b" */
-		const char *p = names, *word;
-		for (size_t len; (len = kh_word_next(&p, &word, NULL)) || *p;)
-			kh_buf_addf(&list, "%s%.*s", list.len ? ", " : "", (int)len, word);
+		struct kh_buf list = KH_BUF_INIT;
+		kh_words_join(names, ", ", &list);
 		kh_errinfo_field(ei, key, "unknown member (%s)", list.data ? list.data : "");
 		kh_buf_release(&list);
 		unknown++;

@@ -24,3 +24,11 @@ int kh_words_has(const char *list, const char *key)
 			return 1;
 	return 0;
 }
+
+void kh_words_join(const char *list, const char *sep, struct kh_buf *out)
+{
+	const char *word;
+	int first = 1;
+	for (size_t len; (len = kh_word_next(&list, &word, NULL)) || *list; first = 0)
+		kh_buf_addf(out, "%s%.*s", first ? "" : sep, (int)len, word);
+}

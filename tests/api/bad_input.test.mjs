@@ -161,6 +161,11 @@ test('a query parameter a route does not take gets 400 naming it, before the rou
     assertError(r, 400, 'bad_request', field);
     assert.match(r.body.error.fields[field], re, path);
   }
+  // One whose name is not UTF-8 is named "query": the error body carries no bytes that are not UTF-8.
+  const res = await srv.fetch('/api/v1/search?q=x&%C3%28=1', { token });
+  assert.equal(res.status, 400);
+  const text = new TextDecoder('utf-8', { fatal: true }).decode(await res.arrayBuffer());
+  assert.equal(JSON.parse(text).error.fields.query, 'is not valid UTF-8');
   // A write with one is refused before anything is written.
   const r = await call('PATCH', `/api/v1/contacts/${contact.id}?force=1`, { json: { name: '改了' } });
   assertError(r, 400, 'bad_request', 'force');
